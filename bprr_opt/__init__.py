@@ -1,0 +1,34 @@
+"""bprr-opt: joint block placement and request routing for distributed LLM inference.
+
+The core is three objects kept apart (PyVRP style): an immutable
+:class:`Instance`, a plain :class:`Solution` (placement + routes), and
+:func:`evaluate`, the only code that decides feasibility and cost.  Every
+method returns a :class:`Result` built by :func:`build_result`, which re-checks
+the solution with the evaluator.
+"""
+
+from .errors import (BprrError, EvaluatorMismatchError, InfeasibleError,
+                     InstanceError, SolutionError, SolverUnavailableError)
+from .evaluate import Evaluation, RouteCost, Violation, evaluate
+from .instance import (Client, Instance, InstanceArrays, Server,
+                       instance_from_dict, instance_to_dict, load_instance,
+                       save_instance)
+from .params import SolveParams
+from .result import Result, Status, build_result
+from .solution import (Placement, Route, Solution, load_solution,
+                       save_solution, solution_from_dict, solution_to_dict)
+from .solve import available_methods, solve
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BprrError", "EvaluatorMismatchError", "InfeasibleError", "InstanceError",
+    "SolutionError", "SolverUnavailableError",
+    "Evaluation", "RouteCost", "Violation", "evaluate",
+    "Client", "Instance", "InstanceArrays", "Server", "instance_from_dict",
+    "instance_to_dict", "load_instance", "save_instance",
+    "SolveParams", "Result", "Status", "build_result",
+    "Placement", "Route", "Solution", "load_solution", "save_solution",
+    "solution_from_dict", "solution_to_dict",
+    "available_methods", "solve", "__version__",
+]

@@ -1,0 +1,1 @@
+"""Proven lower bounds on the optimal average per-token time."""

@@ -1,0 +1,1 @@
+"""Exact methods (MILP formulations, RR-ILP)."""

@@ -1,0 +1,8 @@
+"""Seeded instance generators: same arguments and seed, same JSON bytes."""
+
+from .clustered import clustered_instance
+from .partition import partition_instance
+from .random import MEMORY_REGIMES, random_instance
+
+__all__ = ["random_instance", "clustered_instance", "partition_instance",
+           "MEMORY_REGIMES"]

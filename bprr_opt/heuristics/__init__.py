@@ -1,0 +1,1 @@
+"""Heuristic methods (CG-BPRR, PETALS, local search)."""

@@ -1,0 +1,1 @@
+"""Online setting: simulator, CG-BP, WS-RR, PETALS online."""
