@@ -7,28 +7,71 @@ method returns a :class:`Result` built by :func:`build_result`, which re-checks
 the solution with the evaluator.
 """
 
-from .errors import (BprrError, EvaluatorMismatchError, InfeasibleError,
-                     InstanceError, SolutionError, SolverUnavailableError)
+from .errors import (
+                     BprrError,
+                     EvaluatorMismatchError,
+                     InfeasibleError,
+                     InstanceError,
+                     SolutionError,
+                     SolverUnavailableError,
+)
 from .evaluate import Evaluation, RouteCost, Violation, evaluate
-from .instance import (Client, Instance, InstanceArrays, Server,
-                       instance_from_dict, instance_to_dict, load_instance,
-                       save_instance)
+from .instance import (
+                     Client,
+                     Instance,
+                     InstanceArrays,
+                     Server,
+                     instance_from_dict,
+                     instance_to_dict,
+                     load_instance,
+                     save_instance,
+)
 from .params import SolveParams
 from .result import Result, Status, build_result
-from .solution import (Placement, Route, Solution, load_solution,
-                       save_solution, solution_from_dict, solution_to_dict)
+from .solution import (
+                     Placement,
+                     Route,
+                     Solution,
+                     load_solution,
+                     save_solution,
+                     solution_from_dict,
+                     solution_to_dict,
+)
 from .solve import available_methods, solve
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BprrError", "EvaluatorMismatchError", "InfeasibleError", "InstanceError",
-    "SolutionError", "SolverUnavailableError",
-    "Evaluation", "RouteCost", "Violation", "evaluate",
-    "Client", "Instance", "InstanceArrays", "Server", "instance_from_dict",
-    "instance_to_dict", "load_instance", "save_instance",
-    "SolveParams", "Result", "Status", "build_result",
-    "Placement", "Route", "Solution", "load_solution", "save_solution",
-    "solution_from_dict", "solution_to_dict",
-    "available_methods", "solve", "__version__",
+                     "BprrError",
+                     "Client",
+                     "Evaluation",
+                     "EvaluatorMismatchError",
+                     "InfeasibleError",
+                     "Instance",
+                     "InstanceArrays",
+                     "InstanceError",
+                     "Placement",
+                     "Result",
+                     "Route",
+                     "RouteCost",
+                     "Server",
+                     "Solution",
+                     "SolutionError",
+                     "SolveParams",
+                     "SolverUnavailableError",
+                     "Status",
+                     "Violation",
+                     "__version__",
+                     "available_methods",
+                     "build_result",
+                     "evaluate",
+                     "instance_from_dict",
+                     "instance_to_dict",
+                     "load_instance",
+                     "load_solution",
+                     "save_instance",
+                     "save_solution",
+                     "solution_from_dict",
+                     "solution_to_dict",
+                     "solve",
 ]

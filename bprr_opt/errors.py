@@ -4,11 +4,11 @@ from __future__ import annotations
 
 __all__ = [
     "BprrError",
+    "EvaluatorMismatchError",
+    "InfeasibleError",
     "InstanceError",
     "SolutionError",
-    "InfeasibleError",
     "SolverUnavailableError",
-    "EvaluatorMismatchError",
 ]
 
 

@@ -30,7 +30,7 @@ from .instance import Instance
 from .numerics import memory_fits
 from .solution import Solution
 
-__all__ = ["Violation", "RouteCost", "Evaluation", "evaluate", "route_blocks"]
+__all__ = ["Evaluation", "RouteCost", "Violation", "evaluate", "route_blocks"]
 
 
 @dataclass(frozen=True)

@@ -25,15 +25,15 @@ from .errors import InstanceError
 
 __all__ = [
     "FORMAT",
-    "Server",
     "Client",
     "Instance",
     "InstanceArrays",
-    "load_instance",
-    "save_instance",
+    "Server",
     "instance_from_dict",
     "instance_to_dict",
     "instance_to_json",
+    "load_instance",
+    "save_instance",
 ]
 
 FORMAT = "bprr-instance/1"

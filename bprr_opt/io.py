@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import BprrError
 
-__all__ = ["atomic_write_text", "atomic_write_bytes", "read_json"]
+__all__ = ["atomic_write_bytes", "atomic_write_text", "read_json"]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:

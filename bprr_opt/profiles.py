@@ -14,17 +14,17 @@ from typing import Any
 from .errors import BprrError
 
 __all__ = [
-    "LLMProfile",
-    "GPUProfile",
-    "load_llm",
-    "load_gpu",
-    "list_profiles",
-    "block_memory_gb",
-    "cache_memory_gb",
-    "NF4_BYTES",
-    "NF4_OVERHEAD",
     "GB",
     "GIB",
+    "NF4_BYTES",
+    "NF4_OVERHEAD",
+    "GPUProfile",
+    "LLMProfile",
+    "block_memory_gb",
+    "cache_memory_gb",
+    "list_profiles",
+    "load_gpu",
+    "load_llm",
 ]
 
 NF4_BYTES = 4.25 / 8  # bytes per weight in NF4 (4-bit + block scales)

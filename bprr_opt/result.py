@@ -27,7 +27,7 @@ from .evaluate import Evaluation, evaluate
 from .instance import Instance
 from .solution import Solution, solution_to_dict
 
-__all__ = ["Status", "Result", "build_result", "RESULT_FORMAT", "REL_TOL"]
+__all__ = ["REL_TOL", "RESULT_FORMAT", "Result", "Status", "build_result"]
 
 RESULT_FORMAT = "bprr-result/1"
 REL_TOL = 1e-6

@@ -17,14 +17,14 @@ from .errors import SolutionError
 from .instance import Instance
 
 __all__ = [
+    "SOLUTION_FORMAT",
     "Placement",
     "Route",
     "Solution",
-    "solution_from_dict",
-    "solution_to_dict",
     "load_solution",
     "save_solution",
-    "SOLUTION_FORMAT",
+    "solution_from_dict",
+    "solution_to_dict",
 ]
 
 SOLUTION_FORMAT = "bprr-solution/1"

@@ -16,7 +16,7 @@ from .instance import Instance
 from .params import SolveParams
 from .result import Result
 
-__all__ = ["METHODS", "solve", "available_methods", "get_method"]
+__all__ = ["METHODS", "available_methods", "get_method", "solve"]
 
 # name -> "module:function"; every function has signature (instance, params).
 METHODS: dict[str, str] = {

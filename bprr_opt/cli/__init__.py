@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from ..errors import BprrError
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["COMMANDS", "main"]
 
 # Subcommand modules, in help order.  Missing modules are skipped, so parts of
 # the package can be built independently.

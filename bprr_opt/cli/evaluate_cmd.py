@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 import time
 
+from ..evaluate import evaluate
 from ..instance import load_instance
 from ..io import atomic_write_text
-from ..evaluate import evaluate
 from ..result import Result, Status
 from ..solution import load_solution
 from ._common import add_output_args

@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..generators import (MEMORY_REGIMES, clustered_instance,
-                          partition_instance, random_instance)
+from ..generators import (
+    MEMORY_REGIMES,
+    clustered_instance,
+    partition_instance,
+    random_instance,
+)
 from ..instance import save_instance
 from ._common import nonneg_int, positive_int
 

@@ -8,8 +8,13 @@ from ..io import atomic_write_text
 from ..params import SolveParams
 from ..solution import load_solution
 from ..solve import METHODS, solve
-from ._common import (add_instance_arg, add_output_args, positive_float,
-                      positive_int, read_instance)
+from ._common import (
+    add_instance_arg,
+    add_output_args,
+    positive_float,
+    positive_int,
+    read_instance,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,5 +4,9 @@ from .clustered import clustered_instance
 from .partition import partition_instance
 from .random import MEMORY_REGIMES, random_instance
 
-__all__ = ["random_instance", "clustered_instance", "partition_instance",
-           "MEMORY_REGIMES"]
+__all__ = [
+           "MEMORY_REGIMES",
+           "clustered_instance",
+           "partition_instance",
+           "random_instance",
+]

@@ -6,7 +6,7 @@ import numpy as np
 
 from ..instance import Client, Instance, Server
 
-__all__ = ["random_instance", "MEMORY_REGIMES"]
+__all__ = ["MEMORY_REGIMES", "random_instance"]
 
 MEMORY_REGIMES = ("tight", "medium", "loose")
 

@@ -9,10 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bprr_opt.generators import (clustered_instance, partition_instance,
-                                 random_instance)
-from bprr_opt.profiles import (GB, block_memory_gb, cache_memory_gb,
-                               list_profiles, load_gpu, load_llm)
+from bprr_opt.generators import clustered_instance, partition_instance, random_instance
+from bprr_opt.profiles import (
+    GB,
+    block_memory_gb,
+    cache_memory_gb,
+    list_profiles,
+    load_gpu,
+    load_llm,
+)
 
 even_weight_lists = st.lists(st.integers(1, 9), min_size=1, max_size=7).filter(
     lambda ws: sum(ws) % 2 == 0)
