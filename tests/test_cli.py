@@ -15,7 +15,7 @@ from bprr_opt.cli import main
 from bprr_opt.generators import random_instance
 from bprr_opt.solution import Placement, Route, Solution, save_solution
 
-from .test_instance import MALFORMED, _base
+from test_instance import MALFORMED, _base
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bprr_opt import Client, Instance, Placement, Route, Server, Solution, evaluate
 from bprr_opt.numerics import EPS
 
-from .strategies import generated_instances, routed_solutions, solutions
+from strategies import generated_instances, routed_solutions, solutions
 
 
 def _oracle_blocks(pl: Placement, chain, L):

@@ -14,7 +14,7 @@ from bprr_opt import InstanceError, instance_from_dict, load_instance
 from bprr_opt.generators import clustered_instance, random_instance
 from bprr_opt.instance import instance_to_json
 
-from .strategies import generated_instances, raw_instances
+from strategies import generated_instances, raw_instances
 
 
 @settings(max_examples=200)
