@@ -200,7 +200,7 @@ def _jsonable(v: Any) -> Any:
 
 
 def build_result(instance: Instance, solution: Solution | None, *,
-                 method: str, status: Status | str,
+                 method: str, status: Status | str | None,
                  runtime_s: float, solver: str | None = None,
                  bound: float | None = None,
                  solver_objective: float | None = None,
@@ -210,6 +210,9 @@ def build_result(instance: Instance, solution: Solution | None, *,
 
     Parameters
     ----------
+    status
+        The method's claim; ``None`` lets the evaluator decide between
+        ``feasible`` and ``infeasible`` (heuristics prove nothing more).
     solver_objective
         The solver's own objective **in avg_per_token_ms units**; it must
         match the evaluator to ``REL_TOL`` relative.
@@ -221,10 +224,18 @@ def build_result(instance: Instance, solution: Solution | None, *,
     EvaluatorMismatchError
         If the claims and the evaluator disagree (see module docstring).
     """
-    status = Status(status)
     evaluation = None
-    if solution is not None:
+    if solution is None:
+        status = Status.INFEASIBLE if status is None else Status(status)
+        if status in (Status.OPTIMAL, Status.FEASIBLE):
+            raise EvaluatorMismatchError(
+                f"{method}: status {status.value} without a solution")
+    else:
         evaluation = evaluate(instance, solution, allow_unused=allow_unused)
+        if status is None:
+            status = Status.FEASIBLE if evaluation.feasible \
+                else Status.INFEASIBLE
+        status = Status(status)
         if status in (Status.OPTIMAL, Status.FEASIBLE) and not evaluation.feasible:
             raise EvaluatorMismatchError(
                 f"{method}: returned a solution the evaluator rejects: "
@@ -240,9 +251,6 @@ def build_result(instance: Instance, solution: Solution | None, *,
                 raise EvaluatorMismatchError(
                     f"{method}: lower bound {bound!r} exceeds the evaluated "
                     f"value {value!r} of a feasible solution")
-    elif status in (Status.OPTIMAL, Status.FEASIBLE):
-        raise EvaluatorMismatchError(
-            f"{method}: status {status.value} without a solution")
     return Result(instance=instance, method=method, status=status,
                   solution=solution, evaluation=evaluation, bound=bound,
                   runtime_s=float(runtime_s), solver=solver, message=message,

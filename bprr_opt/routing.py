@@ -9,15 +9,23 @@ after server ``i`` is hosted on ``j`` (Lemma 3.1 of [1]_):
 with the source acting as a pseudo-server ending at block 0 (``a + m = 1``)
 and the sink as one starting at block ``L + 1``.  Server ``j`` then processes
 ``k = a_j + m_j - a_i - m_i`` blocks.  Because ``a + m`` strictly increases
-along every feasible path, the graph is a DAG ordered by ``a + m``; a shortest
-chain is a dynamic programme over servers in that order, no heap needed.
+along every feasible path, the graph is a DAG ordered by ``e = a + m`` (the
+first block *after* a server's range).
 
-The tie-breaking of :func:`shortest_chain` is part of its contract (CG-BPRR's
-compiled kernel reproduces it bit for bit): servers are relaxed in increasing
-``(a_j + m_j, j)``; for server ``j`` the source is tried first, then the
-predecessors ``i`` in increasing index order, and a label changes only on a
-strict improvement; among servers ending at block ``L`` the lowest label wins,
-lowest index on ties.
+Shortest chains are a dynamic programme over that order.  Only the cheapest
+label per end position ``e`` matters to later servers, so the programme keeps
+one label per ``e in 1..L+1`` (``e = 1`` is the source, label 0) and prices a
+server ``j`` in ``O(m_j)`` from the labels of ``e = a_j .. a_j + m_j - 1``.
+
+Tie-breaking is part of the contract (CG-BPRR's compiled kernel reproduces it
+bit for bit):
+
+* servers are labelled in increasing ``(a_j + m_j, j)``;
+* server ``j`` takes the cheapest ``label[e] + t_cj + tau_j (a_j + m_j - e)``
+  over ``e`` ascending, replacing its choice only on a strict improvement
+  (so the source, ``e = 1``, wins ties, then the smallest ``e``);
+* ``label[e]`` is the cheapest server ending at ``e``, replaced only on a
+  strict improvement (lowest index on ties); ``label[L + 1]`` is the answer.
 
 References
 ----------
@@ -29,14 +37,22 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .instance import Instance
 from .solution import Placement, Route, Solution
 
-__all__ = ["Hop", "feasible_hops", "shortest_chain", "shortest_path_solution"]
+__all__ = [
+    "SOURCE",
+    "Hop",
+    "chain_dp",
+    "feasible_hops",
+    "shortest_chain",
+    "shortest_path_solution",
+]
 
-SOURCE = -1  # index of the source pseudo-server in a Hop
+SOURCE = -1  # index of the source pseudo-server
 
 
 @dataclass(frozen=True)
@@ -90,68 +106,82 @@ def feasible_hops(placement: Placement, L: int) -> list[Hop]:
     return out
 
 
-def shortest_chain(instance: Instance, placement: Placement,
-                   client: int) -> tuple[tuple[int, ...], float] | None:
-    """Return client ``client``'s cheapest feasible chain and its per-token cost.
-
-    The cost of a chain is ``sum_j (t_cj + tau_j k_j)``, the per-token time of
-    one request on it.  Memory is ignored (see :func:`shortest_path_solution`).
+def chain_dp(first_block: Sequence[int], num_blocks: Sequence[int],
+             tau: Sequence[float], rtt: Sequence[float],
+             L: int) -> tuple[tuple[int, ...], float] | None:
+    """Cheapest feasible chain for one client (plain-Python DP).
 
     Parameters
     ----------
-    instance
-        The problem data.
-    placement
-        Block placement.
-    client
-        Client index.
+    first_block, num_blocks
+        Placement (``num_blocks[j] == 0``: server unused).
+    tau, rtt
+        Per-block time ``tau_j`` and the client's RTT ``t_cj`` per server.
+    L
+        Number of blocks.
 
     Returns
     -------
     (chain, cost) or None
-        The chain as a tuple of server indices and its per-token cost, or
-        ``None`` when no feasible chain exists (some block is not covered).
+        Server indices in chain order and the per-token cost
+        ``sum_j (t_cj + tau_j k_j)``; ``None`` if no chain covers ``1..L``.
 
     Notes
     -----
-    Dynamic programme over the DAG in increasing ``a_j + m_j``;
-    ``O(|V_s|^2)``.  Tie-breaking is fixed (module docstring).
+    ``O(|V_s| log |V_s| + sum_j m_j)``; ties as in the module docstring.
     """
-    a, m = placement.first_block, placement.num_blocks
-    L = instance.L
-    n = len(m)
-    rtt = instance.clients[client].rtt
-    tau = [s.tau for s in instance.servers]
-    order = sorted((j for j in range(n) if m[j] >= 1),
-                   key=lambda j: (a[j] + m[j], j))
-    dist = [math.inf] * n
-    pred = [SOURCE - 1] * n  # SOURCE - 1: unreached
+    n = len(num_blocks)
+    label = [math.inf] * (L + 2)  # label[e]: cheapest chain covering 1..e-1
+    holder = [SOURCE - 1] * (L + 2)  # server owning label[e]
+    label[1] = 0.0
+    holder[1] = SOURCE
+    pred = [SOURCE - 1] * n
+    order = sorted((j for j in range(n) if num_blocks[j] >= 1),
+                   key=lambda j: (first_block[j] + num_blocks[j], j))
     for j in order:
-        end_j = a[j] + m[j]
-        if a[j] == 1:
-            dist[j] = rtt[j] + tau[j] * m[j]
-            pred[j] = SOURCE
-        for i in range(n):
-            if i == j or m[i] < 1 or dist[i] == math.inf:
+        a = first_block[j]
+        end = a + num_blocks[j]
+        best = math.inf
+        best_e = -1
+        for e in range(a, end):
+            if holder[e] == SOURCE - 1:
                 continue
-            end_i = a[i] + m[i]
-            if a[j] <= end_i <= end_j - 1:
-                d = dist[i] + rtt[j] + tau[j] * (end_j - end_i)
-                if d < dist[j]:
-                    dist[j] = d
-                    pred[j] = i
-    best = -1
-    for j in range(n):
-        if m[j] >= 1 and a[j] + m[j] == L + 1 and dist[j] < math.inf:
-            if best < 0 or dist[j] < dist[best]:
-                best = j
-    if best < 0:
+            d = label[e] + rtt[j] + tau[j] * (end - e)
+            if d < best:
+                best = d
+                best_e = e
+        if best_e < 0:
+            continue
+        pred[j] = holder[best_e]
+        if best < label[end]:
+            label[end] = best
+            holder[end] = j
+    last = holder[L + 1]
+    if last < 0:
         return None
-    chain = [best]
+    chain = [last]
     while pred[chain[-1]] != SOURCE:
         chain.append(pred[chain[-1]])
     chain.reverse()
-    return tuple(chain), dist[best]
+    return tuple(chain), label[L + 1]
+
+
+def shortest_chain(instance: Instance, placement: Placement,
+                   client: int) -> tuple[tuple[int, ...], float] | None:
+    """Return client ``client``'s cheapest feasible chain and its per-token cost.
+
+    Memory is ignored (see :func:`shortest_path_solution`).  The cost is
+    ``sum_j (t_cj + tau_j k_j)``; it is informative only -- the evaluator
+    prices solutions.
+
+    Returns
+    -------
+    (chain, cost) or None
+        ``None`` when no feasible chain exists (some block is not covered).
+    """
+    return chain_dp(placement.first_block, placement.num_blocks,
+                    [s.tau for s in instance.servers],
+                    instance.clients[client].rtt, instance.L)
 
 
 def shortest_path_solution(instance: Instance,

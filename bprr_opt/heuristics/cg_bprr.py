@@ -1,0 +1,250 @@
+"""CG-BPRR: conservative greedy block placement and request routing.
+
+Algorithm 1 of [1]_ in three steps (``shared/spec/bprr-model.md`` §3):
+
+1. conservative block counts ``m_j = min(floor(M_j / (s_m + s_c R)), L)``,
+   so every server keeps room for the caches of ``R = R_design`` sessions on
+   all of its blocks;
+2. greedy placement: servers in increasing amortised per-block time
+   ``t~_j = (max_c t_cj + tau_j m_j) / m_j``; Phase 1 covers under-served
+   blocks (window with the largest amortised need ``sum T_b``), Phase 2 adds
+   redundancy with the PETALS rule (lexicographically smallest sorted
+   capacities);
+3. every request of a client on the client's shortest feasible chain.
+
+The hot loops run in Numba (:mod:`._cg_bprr_kernels`); a plain-Python
+reference of the same algorithm (:mod:`._cg_bprr_reference`) gives identical
+output and is selectable with ``implementation="reference"``.
+
+References
+----------
+.. [1] Sun, He, Ji, Parag (2025). Optimizing Resource Allocation for
+       Geographically-Distributed Inference by Large Language Models.
+       arXiv:2512.21884, Algorithm 1, Lemma 3.4, Theorem 3.5.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..instance import Instance
+from ..numerics import floor_div
+from ..params import SolveParams
+from ..result import Result, Status, build_result
+from ..solution import Placement, Route, Solution
+from . import _cg_bprr_kernels as _jit
+from . import _cg_bprr_reference as _ref
+
+__all__ = ["CGBPRROutput", "cg_bprr", "max_provisionable_r", "solve_cg_bprr"]
+
+IMPLEMENTATIONS = ("numba", "reference")
+
+
+@dataclass(frozen=True)
+class CGBPRROutput:
+    """Everything CG-BPRR computed, before the evaluator's verdict.
+
+    Attributes
+    ----------
+    success
+        Steps 1-2 served every block ``R_design`` times and every client with
+        requests has a chain.
+    solution
+        Placement and routes (``None`` unless ``success``).
+    placement
+        The placement, also when routing was impossible (``None`` if Step 2
+        failed).
+    r_design
+        Design load ``R`` used.
+    num_blocks, capacity, t_tilde
+        Step 1 counts ``m_j``, session capacities ``cap_j`` and amortised
+        per-block times ``t~_j`` (0 for unused servers).
+    order
+        Servers in the order Step 2 visited them (increasing ``t~_j``).
+    K
+        Servers visited when every block first had ``C_b >= R`` (-1: never).
+    under_served
+        1-based blocks with ``C_b < R`` after Step 2 (empty on success).
+    reason
+        Why it failed, one line ("" on success).
+    """
+
+    success: bool
+    solution: Solution | None
+    placement: Placement | None
+    r_design: int
+    num_blocks: tuple[int, ...]
+    capacity: tuple[int, ...]
+    t_tilde: tuple[float, ...]
+    order: tuple[int, ...]
+    K: int
+    under_served: tuple[int, ...]
+    reason: str
+
+
+def max_provisionable_r(instance: Instance) -> int:
+    """Largest design load the block counts surely cover (spec §3).
+
+    ``floor((sum_j M_j - s_m (L + |V_s|)) / (s_c (L + |V_s|)))``: for any
+    ``R`` up to it, ``sum_j floor(M_j / (s_m + s_c R)) >= L``.  May be
+    negative when even ``R = 0`` is not covered by this sufficient condition.
+    """
+    n, L = instance.num_servers, instance.L
+    total = sum(s.memory for s in instance.servers)
+    return math.floor((total - instance.s_m * (L + n))
+                      / (instance.s_c * (L + n)))
+
+
+def cg_bprr(instance: Instance, r_design: int | None = None, *,
+            max_blocks: Sequence[int] | None = None,
+            implementation: str = "numba") -> CGBPRROutput:
+    """Run CG-BPRR on ``instance``.
+
+    Parameters
+    ----------
+    instance
+        The problem data.
+    r_design
+        Concurrent requests to provision for; default ``max(|R|, 1)``.
+    max_blocks
+        Optional per-server cap on ``m_j`` (the online scenarios cap MIG
+        slices at 4 blocks).  Default none.
+    implementation
+        ``"numba"`` (compiled kernels) or ``"reference"`` (plain Python);
+        identical output.  Default ``"numba"``.
+
+    Returns
+    -------
+    CGBPRROutput
+        The placement, routes and the quantities of Theorem 3.5.
+
+    Notes
+    -----
+    ``O(|V_s| L^2 + |V_c| (|V_s| log |V_s| + sum_j m_j))``.  With
+    ``r_design >= |R|`` memory cannot bind on the routes (Step 1), so the
+    per-client shortest chains are an optimal routing of the placement
+    (Lemma 3.4).  With a smaller ``r_design`` the routes may break memory;
+    the evaluator then says so.
+
+    References
+    ----------
+    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1.
+    """
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation: must be one of "
+                         f"{', '.join(IMPLEMENTATIONS)}, got {implementation!r}")
+    R = max(instance.num_requests, 1) if r_design is None else int(r_design)
+    if R < 1:
+        raise ValueError(f"r_design: must be >= 1, got {r_design!r}")
+    arr = instance.to_arrays()
+    n, L = instance.num_servers, instance.L
+    caps = np.full(n, L, np.int64) if max_blocks is None else \
+        np.asarray(max_blocks, dtype=np.int64)
+    if caps.shape != (n,):
+        raise ValueError(f"max_blocks: expected {n} values, got {caps.size}")
+    t_star = arr.rtt.max(axis=0)  # farthest client per server
+
+    if implementation == "numba":
+        m = _jit.block_counts(arr.memory, arr.s_m, arr.s_c, R, L, caps)
+        cap, tt = _jit.cap_and_speed(m, arr.memory, arr.tau, t_star,
+                                     arr.s_m, arr.s_c)
+        a, order, K, C = _jit.greedy_placement(m, tt, cap, L, R)
+        a, m, cap, tt = a.tolist(), m.tolist(), cap.tolist(), tt.tolist()
+        order, C = order.tolist(), C.tolist()
+    else:
+        mem, tau = arr.memory.tolist(), arr.tau.tolist()
+        ts = t_star.tolist()
+        m = _ref.block_counts(mem, arr.s_m, arr.s_c, R, L, caps.tolist())
+        cap = [0] * n
+        tt = [0.0] * n
+        for j in range(n):
+            if m[j] >= 1:
+                cap[j] = floor_div(mem[j] - arr.s_m * m[j], arr.s_c * m[j])
+                tt[j] = (ts[j] + tau[j] * m[j]) / m[j]
+        a, order, K, C = _ref.greedy_placement(m, tt, cap, L, R)
+
+    common = dict(r_design=R, num_blocks=tuple(m), capacity=tuple(cap),
+                  t_tilde=tuple(tt), order=tuple(order), K=int(K))
+    under = tuple(b + 1 for b in range(L) if C[b] < R)
+    if under:
+        reason = (f"blocks {_ranges(under)} are provisioned for fewer than "
+                  f"R_design = {R} sessions; the block counts surely cover "
+                  f"R_design <= {max_provisionable_r(instance)}")
+        return CGBPRROutput(False, None, None, under_served=under,
+                            reason=reason, **common)
+    placement = Placement.from_arrays(a, m)
+
+    if implementation == "numba":
+        pred, last = _jit.route_clients(
+            np.asarray(a, np.int64), np.asarray(m, np.int64), arr.tau,
+            arr.rtt, arr.requests, L)
+        chains = [_walk(pred[c], int(last[c])) for c in range(len(last))]
+    else:
+        chains = _ref.route_clients(a, m, arr.tau.tolist(), arr.rtt.tolist(),
+                                    arr.requests.tolist(), L)
+    missing = [instance.clients[c].id for c, ch in enumerate(chains)
+               if ch is None]
+    if missing:
+        return CGBPRROutput(False, None, placement, under_served=(),
+                            reason=f"no feasible chain for clients {missing}",
+                            **common)
+    routes = tuple(Route(c, ch, instance.clients[c].requests)
+                   for c, ch in enumerate(chains) if ch)
+    return CGBPRROutput(True, Solution(placement, routes), placement,
+                        under_served=(), reason="", **common)
+
+
+def _walk(pred: np.ndarray, last: int) -> tuple[int, ...] | None:
+    if last == -1:
+        return ()
+    if last < 0:
+        return None
+    chain = [last]
+    while pred[chain[-1]] != -1:
+        chain.append(int(pred[chain[-1]]))
+    chain.reverse()
+    return tuple(chain)
+
+
+def _ranges(blocks: Sequence[int]) -> str:
+    """``(1, 2, 3, 7)`` -> ``"1-3, 7"``."""
+    parts = []
+    start = prev = blocks[0]
+    for b in blocks[1:]:
+        if b != prev + 1:
+            parts.append(f"{start}-{prev}" if prev > start else str(start))
+            start = b
+        prev = b
+    parts.append(f"{start}-{prev}" if prev > start else str(start))
+    return ", ".join(parts)
+
+
+def solve_cg_bprr(instance: Instance, params: SolveParams) -> Result:
+    """``solve(instance, "cg-bprr", params)``: run CG-BPRR and evaluate it.
+
+    The status is ``feasible`` (never ``optimal``: CG-BPRR proves nothing)
+    when the evaluator accepts the solution, ``infeasible`` otherwise; stats
+    carry the Theorem 3.5 bound (17) and the greedy's ``K``.
+    """
+    from ..bounds.theorem35 import theorem35_bound
+
+    _jit.warm_up()  # runtime below excludes JIT compilation
+    t0 = time.perf_counter()
+    out = cg_bprr(instance, params.r_design)
+    runtime = time.perf_counter() - t0
+    stats = {"r_design": out.r_design, "K": out.K,
+             "thm35_bound_avg_per_token_ms": theorem35_bound(
+                 out.num_blocks, out.t_tilde, [s.tau for s in instance.servers],
+                 instance.L)}
+    message = out.reason
+    if out.success and out.r_design < instance.num_requests:
+        message = (f"R_design = {out.r_design} < |R| = "
+                   f"{instance.num_requests}: routes may break memory")
+    return build_result(instance, out.solution, method="cg-bprr",
+                        status=None, runtime_s=runtime, message=message,
+                        stats=stats)
