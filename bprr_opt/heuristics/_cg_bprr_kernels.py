@@ -42,15 +42,26 @@ def block_counts(memory, s_m, s_c, R, L, max_blocks):
 
 
 @njit(cache=True)
-def cap_and_speed(m, memory, tau, t_star, s_m, s_c):
-    """Session capacity ``cap_j`` and amortised per-block time ``t~_j``."""
+def cap_and_speed(m, memory, tau, t_star, s_m, s_c, r_design=0):
+    """Session capacity ``cap_j`` and amortised per-block time ``t~_j``.
+
+    ``cap_j = max(floor((M_j - s_m m_j) / (s_c m_j)), r_design)``.  When the
+    ``m_j`` come from :func:`block_counts` with design load ``R`` (possibly
+    capped lower), Step 1 has certified memory for ``R`` sessions on all
+    ``m_j`` blocks, so ``cap_j >= R``; but the two floors put their ``EPS``
+    on different scales (a block count, a session count), and at memory
+    figures within ``EPS`` of ``m_j (s_m + s_c R)`` the second floor can
+    return ``R - 1``.  Passing ``r_design = R`` restores the invariant
+    ``cap_j >= R`` that Phase 1 and Theorem 3.5 rely on.  Default 0 (the
+    plain formula).
+    """
     n = m.shape[0]
     cap = np.zeros(n, np.int64)
     tt = np.zeros(n, np.float64)
     for j in range(n):
         if m[j] >= 1:
-            cap[j] = int(math.floor((memory[j] - s_m * m[j]) / (s_c * m[j])
-                                    + EPS))
+            cap[j] = max(int(math.floor((memory[j] - s_m * m[j])
+                                        / (s_c * m[j]) + EPS)), r_design)
             tt[j] = (t_star[j] + tau[j] * m[j]) / m[j]
     return cap, tt
 
@@ -228,6 +239,7 @@ def warm_up() -> None:
     caps = np.array([3, 3], np.int64)
     m = block_counts(mem, 1.0, 0.5, 1, 3, caps)
     cap, tt = cap_and_speed(m, mem, tau, rtt[0], 1.0, 0.5)
+    cap, tt = cap_and_speed(m, mem, tau, rtt[0], 1.0, 0.5, 1)
     a, _, _, _ = greedy_placement(m, tt, cap, 3, 1)
     greedy_placement(m, tt, cap, 3, 0)  # Phase 2 path
     route_clients(a, m, tau, rtt, np.array([1], np.int64), 3)

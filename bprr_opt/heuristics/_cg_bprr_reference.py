@@ -18,7 +18,8 @@ from collections.abc import Sequence
 from ..numerics import floor_div
 from ..routing import chain_dp
 
-__all__ = ["block_counts", "greedy_placement", "route_clients"]
+__all__ = ["block_counts", "cap_and_speed", "greedy_placement",
+           "route_clients"]
 
 
 def block_counts(memory: Sequence[float], s_m: float, s_c: float, R: int,
@@ -27,6 +28,25 @@ def block_counts(memory: Sequence[float], s_m: float, s_c: float, R: int,
     unit = s_m + s_c * R
     return [min(floor_div(M, unit), L, int(cap))
             for M, cap in zip(memory, max_blocks)]
+
+
+def cap_and_speed(m: Sequence[int], memory: Sequence[float],
+                  tau: Sequence[float], t_star: Sequence[float], s_m: float,
+                  s_c: float, r_design: int = 0
+                  ) -> tuple[list[int], list[float]]:
+    """Session capacity ``cap_j`` and amortised per-block time ``t~_j``.
+
+    ``cap_j = max(floor((M_j - s_m m_j) / (s_c m_j)), r_design)`` and
+    ``t~_j = (t*_j + tau_j m_j) / m_j`` for used servers, 0 otherwise (why
+    the ``r_design`` floor: see the compiled twin).
+    """
+    cap = [0] * len(m)
+    tt = [0.0] * len(m)
+    for j, mj in enumerate(m):
+        if mj >= 1:
+            cap[j] = max(floor_div(memory[j] - s_m * mj, s_c * mj), r_design)
+            tt[j] = (t_star[j] + tau[j] * mj) / mj
+    return cap, tt
 
 
 def greedy_placement(m: Sequence[int], t_tilde: Sequence[float],

@@ -40,7 +40,8 @@ from ..solution import Placement, Route, Solution
 from . import _cg_bprr_kernels as _jit
 from . import _cg_bprr_reference as _ref
 
-__all__ = ["CGBPRROutput", "cg_bprr", "max_provisionable_r", "solve_cg_bprr"]
+__all__ = ["CGBPRROutput", "cg_bprr", "max_design_load", "max_provisionable_r",
+           "solve_cg_bprr"]
 
 IMPLEMENTATIONS = ("numba", "reference")
 
@@ -100,6 +101,66 @@ def max_provisionable_r(instance: Instance) -> int:
                       / (instance.s_c * (L + n)))
 
 
+def _block_caps(instance: Instance,
+                max_blocks: Sequence[int] | None) -> np.ndarray:
+    n, L = instance.num_servers, instance.L
+    if max_blocks is None:
+        return np.full(n, L, np.int64)
+    caps = np.asarray(max_blocks)
+    if caps.shape != (n,):
+        raise ValueError(f"max_blocks: expected {n} values, got {caps.size}")
+    if caps.dtype.kind not in "iu" or (caps < 0).any():
+        raise ValueError(f"max_blocks: must be integers >= 0, got "
+                         f"{caps.tolist()!r}")
+    return caps.astype(np.int64)
+
+
+def max_design_load(instance: Instance, *,
+                    max_blocks: Sequence[int] | None = None) -> int:
+    """Largest ``R_design`` for which CG-BPRR succeeds (0 if none).
+
+    CG-BPRR with design load ``R`` succeeds iff its Step 1 counts satisfy
+    ``sum_j m_j(R) >= L`` (Phase 1 tiles ``1..L`` from the left,
+    ``proofs/theorem35.md`` Lemma 2); ``m_j(R)`` does not grow with ``R``, so
+    a bisection over ``R`` finds the exact threshold.  The spec's closed form
+    :func:`max_provisionable_r` is a sufficient condition, never larger.
+
+    Parameters
+    ----------
+    instance
+        The problem data.
+    max_blocks
+        Per-server cap on ``m_j`` as in :func:`cg_bprr`.  Default none.
+
+    Returns
+    -------
+    R : int
+        ``max {R >= 1 : sum_j min(floor(M_j / (s_m + s_c R)), L, cap_j) >= L}``,
+        or 0 when even ``R = 1`` fails.
+
+    Notes
+    -----
+    ``O(|V_s| log(max_j M_j / s_c))``.
+    """
+    caps = _block_caps(instance, max_blocks)
+    mem = [s.memory for s in instance.servers]
+    s_m, s_c, L = instance.s_m, instance.s_c, instance.L
+
+    def covers(R: int) -> bool:
+        return sum(_ref.block_counts(mem, s_m, s_c, R, L, caps.tolist())) >= L
+
+    if not covers(1):
+        return 0
+    lo, hi = 1, max(2, floor_div(max(mem), s_c) + 2)  # covers(hi) is false
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if covers(mid):
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def cg_bprr(instance: Instance, r_design: int | None = None, *,
             max_blocks: Sequence[int] | None = None,
             implementation: str = "numba") -> CGBPRROutput:
@@ -143,38 +204,35 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
         raise ValueError(f"r_design: must be >= 1, got {r_design!r}")
     arr = instance.to_arrays()
     n, L = instance.num_servers, instance.L
-    caps = np.full(n, L, np.int64) if max_blocks is None else \
-        np.asarray(max_blocks, dtype=np.int64)
-    if caps.shape != (n,):
-        raise ValueError(f"max_blocks: expected {n} values, got {caps.size}")
+    caps = _block_caps(instance, max_blocks)
     t_star = arr.rtt.max(axis=0)  # farthest client per server
 
     if implementation == "numba":
         m = _jit.block_counts(arr.memory, arr.s_m, arr.s_c, R, L, caps)
         cap, tt = _jit.cap_and_speed(m, arr.memory, arr.tau, t_star,
-                                     arr.s_m, arr.s_c)
+                                     arr.s_m, arr.s_c, R)
         a, order, K, C = _jit.greedy_placement(m, tt, cap, L, R)
         a, m, cap, tt = a.tolist(), m.tolist(), cap.tolist(), tt.tolist()
         order, C = order.tolist(), C.tolist()
     else:
-        mem, tau = arr.memory.tolist(), arr.tau.tolist()
-        ts = t_star.tolist()
+        mem = arr.memory.tolist()
         m = _ref.block_counts(mem, arr.s_m, arr.s_c, R, L, caps.tolist())
-        cap = [0] * n
-        tt = [0.0] * n
-        for j in range(n):
-            if m[j] >= 1:
-                cap[j] = floor_div(mem[j] - arr.s_m * m[j], arr.s_c * m[j])
-                tt[j] = (ts[j] + tau[j] * m[j]) / m[j]
+        cap, tt = _ref.cap_and_speed(m, mem, arr.tau.tolist(),
+                                     t_star.tolist(), arr.s_m, arr.s_c, R)
         a, order, K, C = _ref.greedy_placement(m, tt, cap, L, R)
 
     common = dict(r_design=R, num_blocks=tuple(m), capacity=tuple(cap),
                   t_tilde=tuple(tt), order=tuple(order), K=int(K))
     under = tuple(b + 1 for b in range(L) if C[b] < R)
     if under:
+        best = max_design_load(instance, max_blocks=max_blocks)
         reason = (f"blocks {_ranges(under)} are provisioned for fewer than "
-                  f"R_design = {R} sessions; the block counts surely cover "
-                  f"R_design <= {max_provisionable_r(instance)}")
+                  f"R_design = {R} sessions (the block counts "
+                  f"min(floor(M_j / (s_m + s_c R_design)), L) sum to "
+                  f"{sum(m)}, L = {L} needed); CG-BPRR succeeds for R_design <= "
+                  f"{best}" + ("" if best else " (none)")
+                  + f"; the spec's sufficient bound gives R_design <= "
+                  f"{max_provisionable_r(instance)}")
         return CGBPRROutput(False, None, None, under_served=under,
                             reason=reason, **common)
     placement = Placement.from_arrays(a, m)
@@ -225,26 +283,56 @@ def _ranges(blocks: Sequence[int]) -> str:
 
 
 def solve_cg_bprr(instance: Instance, params: SolveParams) -> Result:
-    """``solve(instance, "cg-bprr", params)``: run CG-BPRR and evaluate it.
+    """``solve(instance, "cg-bprr", params)``: run CG-BPRR and certify it.
 
-    The status is ``feasible`` (never ``optimal``: CG-BPRR proves nothing)
-    when the evaluator accepts the solution, ``infeasible`` otherwise; stats
-    carry the Theorem 3.5 bound (17) and the greedy's ``K``.
+    Parameters
+    ----------
+    instance
+        The problem data.
+    params
+        ``params.r_design`` is the design load (default ``|R|``); the other
+        fields do not apply.
+
+    Returns
+    -------
+    Result
+        Status ``feasible`` (never ``optimal``: CG-BPRR proves nothing) when
+        the evaluator accepts the solution, ``infeasible`` otherwise (with
+        the reason).  ``bound`` is :func:`~bprr_opt.bounds.best_lower_bound`
+        with its default bounds (chain-DP and transport always, the paper LP
+        only on small models), so ``gap`` is a certified optimality gap.
+        ``stats`` carry every bound, the Theorem 3.5 upper bound (17) on
+        CG-BPRR's own value, ``K`` and the bound run time; ``runtime_s``
+        times CG-BPRR alone (JIT compilation excluded).
+
+    References
+    ----------
+    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1, Theorem 3.5.
     """
-    from ..bounds.theorem35 import theorem35_bound
+    from ..bounds import best_lower_bound, theorem35_bound
 
     _jit.warm_up()  # runtime below excludes JIT compilation
     t0 = time.perf_counter()
     out = cg_bprr(instance, params.r_design)
     runtime = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    lbs = best_lower_bound(instance)
+    bound_time = time.perf_counter() - t1
+    thm = theorem35_bound(out.num_blocks, out.t_tilde,
+                          [s.tau for s in instance.servers], instance.L)
     stats = {"r_design": out.r_design, "K": out.K,
-             "thm35_bound_avg_per_token_ms": theorem35_bound(
-                 out.num_blocks, out.t_tilde, [s.tau for s in instance.servers],
-                 instance.L)}
+             "thm35_bound_avg_per_token_ms": thm,
+             "lower_bounds": dict(lbs.bounds),
+             "best_bound_method": lbs.best_method,
+             "bound_runtime_s": bound_time}
     message = out.reason
     if out.success and out.r_design < instance.num_requests:
         message = (f"R_design = {out.r_design} < |R| = "
                    f"{instance.num_requests}: routes may break memory")
+    if lbs.proves_infeasible:
+        message = "; ".join(filter(None, (
+            message, f"no solution exists ({lbs.best_method} bound is "
+                     "infinite)")))
     return build_result(instance, out.solution, method="cg-bprr",
-                        status=None, runtime_s=runtime, message=message,
-                        stats=stats)
+                        status=None, runtime_s=runtime, bound=lbs.best,
+                        message=message, stats=stats)
