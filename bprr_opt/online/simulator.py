@@ -1,0 +1,598 @@
+"""The online simulation core shared by WS-RR and every PETALS variant.
+
+Requests are handled one at a time in arrival order; each is routed once, on
+arrival, and its whole future is computed at once (no re-routing, no
+preemption) -- ``shared/spec/online-and-simulator.md`` §3 and §6.
+
+State
+    For every routed request ``r`` its completion time ``S(r)`` and, on every
+    server ``j`` of its chain, the number ``u_j(r)`` of block-cache slots it
+    holds there.  ``r`` is *active on j at time t* iff ``S(r) > t``; memory
+    is booked from arrival to completion, waiting included (⚠ spec §14.4).
+Slot pool
+    ``N_j`` block-cache slots per server (the method's memory model).
+Earliest start ``tau_j(need, t)``
+    ``t`` if ``N_j - sum_active u >= need``; otherwise the completion time of
+    the ``k``-th active request in order of completion (stable), for the
+    smallest ``k`` after which the remaining ones leave ``need`` slots.
+Waiting and backoff
+    ``W_r = max`` over the chain's hops of ``tau_j - t``; the client retries
+    with binary exponential backoff, so the realised wait is ``B(W_r)``
+    (:func:`backoff`).
+Accounting (spec §3)
+    ``prefill = sum_j (t^I_cj + tau^I_j k_j)``, ``decode = sum_j (t_cj +
+    tau_j k_j)`` (in chain order), ``service = prefill + (l_max - 1) decode``,
+    ``TTFT = B + D_0 + A + prefill``, ``completion = B + D_0 + A + service``
+    (from arrival).  Without prefill data the first token costs a decode
+    step (``t^I = t``, ``tau^I = tau``), so ``service = l_max decode``.  The
+    static part (``prefill``, ``decode``) is computed exactly as
+    :func:`bprr_opt.evaluate.evaluate` computes ``avg_prefill_ms`` and
+    ``avg_per_token_ms`` for a one-request instance on the same chain.
+
+Two engines run the same model: the compiled one (:mod:`._sim_kernels`, for
+WS-RR and PETALS routing) and a plain-Python reference (:class:`OnlineState`
+and :func:`simulate_reference`, written straight from the spec, slow, used by
+the tests, the Opt RR MILP router and the benchmark's reference).
+
+Memory invariant.  Booked slots (held from arrival) *can* exceed ``N_j``: a
+request that must wait books its slots immediately while the sessions it
+waits for still hold theirs.  What never exceeds ``N_j`` is the load of the
+*running* sessions, a session running on ``[arrival + B(W_r), S(r))``:
+``B(W_r) >= tau_j - t`` on every hop, and at ``tau_j`` the earlier sessions
+still active leave ``need`` slots.  The tests check both facts.
+
+References
+----------
+.. [1] Sun, He, Ji, Parag (2025). arXiv:2512.21884, §3.3 and §5.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InfeasibleError
+from ..instance import Instance
+from ..solution import Placement, Route, Solution
+from .arrivals import Arrivals
+from .dijkstra import dijkstra_dense
+
+__all__ = [
+    "ENGINES",
+    "OnlinePolicy",
+    "OnlineState",
+    "RoutingGraph",
+    "SimulationResult",
+    "backoff",
+    "routing_graph",
+    "simulate",
+    "simulate_reference",
+    "static_costs",
+]
+
+ENGINES = ("numba", "reference")
+ROUTINGS = ("ws-rr", "petals", "milp")
+
+
+def backoff(W: float, first_ms: float = 1000.0, cap_ms: float = 60_000.0
+            ) -> float:
+    """Realised wait ``B(W)`` of retries with binary exponential backoff.
+
+    The client retries after ``first``, then ``2 first``, ``4 first``, ...
+    ms, each step capped at ``cap``; ``B(W)`` is the first cumulative retry
+    time ``>= W`` (0 when ``W <= 0``).  With the defaults:
+    ``(0, 1000] -> 1000``, ``(1000, 3000] -> 3000``, ... ``(63000, 123000]
+    -> 123000``, then ``+60000`` per step.
+    """
+    if W <= 0:
+        return 0.0
+    total = 0.0
+    step = first_ms
+    while total < W:
+        total += min(step, cap_ms)
+        step *= 2.0
+    return total
+
+
+# ---------------------------------------------------------------------------
+# the routing graph of a placement
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RoutingGraph:
+    """Feasible-hop DAG of a placement as adjacency lists.
+
+    Nodes: servers ``0..n-1``, source ``n``, sink ``n + 1``.  Edge ``e`` goes
+    ``tail[e] -> head[e]`` and, when the head is a server, makes it process
+    ``blocks[e]`` blocks (0 for sink edges).  Edges are sorted by
+    ``(tail, head)``; ``indptr`` indexes them by tail (CSR).  ``cost[c, e]``
+    is the static cost for client ``c``.
+    """
+
+    n: int
+    tail: np.ndarray
+    head: np.ndarray
+    blocks: np.ndarray
+    indptr: np.ndarray
+    cost: np.ndarray  # (C, E)
+
+    @property
+    def num_edges(self) -> int:
+        return int(self.head.size)
+
+    def with_cost(self, cost: np.ndarray) -> RoutingGraph:
+        return RoutingGraph(self.n, self.tail, self.head, self.blocks,
+                            self.indptr, np.ascontiguousarray(cost, float))
+
+
+def routing_graph(placement: Placement, L: int) -> RoutingGraph:
+    """Edges of ``placement``'s routing DAG (costs zero; see :func:`static_costs`).
+
+    ``source -> j`` iff ``a_j = 1`` (``k = m_j``); ``i -> j`` iff
+    ``a_j <= a_i + m_i <= a_j + m_j - 1`` (``k = a_j + m_j - a_i - m_i``);
+    ``i -> sink`` iff ``a_i + m_i > L``.  Servers hosting nothing have no
+    edge.  ``O(n^2)``.
+    """
+    a, m = placement.first_block, placement.num_blocks
+    n = len(m)
+    tails, heads, ks = [], [], []
+    for u in list(range(n)) + [n]:
+        if u < n and m[u] < 1:
+            continue
+        end_u = 1 if u == n else a[u] + m[u]
+        for v in range(n):
+            if v == u or m[v] < 1:
+                continue
+            end_v = a[v] + m[v]
+            if a[v] <= end_u <= end_v - 1:
+                tails.append(u)
+                heads.append(v)
+                ks.append(end_v - end_u)
+        if u < n and end_u > L:
+            tails.append(u)
+            heads.append(n + 1)
+            ks.append(0)
+    tail = np.array(tails, np.int64)
+    order = np.lexsort((np.array(heads, np.int64), tail))
+    tail = tail[order]
+    head = np.array(heads, np.int64)[order]
+    blocks = np.array(ks, np.int64)[order]
+    indptr = np.zeros(n + 3, np.int64)
+    np.add.at(indptr, tail + 1, 1)
+    indptr = np.cumsum(indptr)
+    return RoutingGraph(n, tail, head, blocks, indptr,
+                        np.zeros((0, tail.size)))
+
+
+def _prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
+                                             np.ndarray, np.ndarray]:
+    arr = inst.to_arrays()
+    rtt, tau = arr.rtt, arr.tau
+    if inst.has_prefill:
+        return rtt, arr.rtt_prefill, tau, arr.tau_prefill
+    return rtt, rtt.copy(), tau, tau.copy()
+
+
+def static_costs(inst: Instance, graph: RoutingGraph,
+                 last_hop_ms: float) -> np.ndarray:
+    """WS-RR's static edge costs ``G[c, e]`` (spec §7), without waiting.
+
+    Into server ``j`` with ``k`` blocks:
+    ``[t^I_cj + (l_max - 1) t_cj] + [tau^I_j + (l_max - 1) tau_j] k``;
+    into the sink: ``last_hop_ms`` (``delta``).
+    """
+    rtt, rtt_p, tau, tau_p = _prefill_arrays(inst)
+    lm1 = inst.l_max - 1
+    n = graph.n
+    C = rtt.shape[0]
+    cost = np.empty((C, graph.num_edges))
+    for e in range(graph.num_edges):
+        v = int(graph.head[e])
+        if v == n + 1:
+            cost[:, e] = last_hop_ms
+        else:
+            k = int(graph.blocks[e])
+            cost[:, e] = (rtt_p[:, v] + lm1 * rtt[:, v]) \
+                + (tau_p[v] + lm1 * tau[v]) * k
+    return cost
+
+
+# ---------------------------------------------------------------------------
+# what to simulate, and what comes out
+# ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class OnlinePolicy:
+    """A placement, its routing rule and the charging constants of a method.
+
+    Attributes
+    ----------
+    method
+        Label (``"cg-bp+ws-rr"``, ``"petals"``, ``"opt-order"``, ...).
+    family
+        ``"proposed"`` or ``"petals"`` (selects the allocation delay).
+    placement
+        Block placement (``first_block`` 1-based).
+    slot_pool
+        ``N_j`` block-cache slots per server.
+    routing
+        ``"ws-rr"`` (waiting-penalised costs), ``"petals"`` (PETALS' latency
+        graph with the no-cache penalty) or ``"milp"`` (Opt RR, reference
+        engine only).
+    graph
+        The routing DAG with the static cost of each edge per client.
+    session_capacity
+        PETALS' per-server session capacity (penalty iff ``cap - n_j == 0``);
+        unused by the other routings.
+    penalty_ms
+        PETALS' penalty ``P``.
+    allocation_delay_ms, initial_delay_ms, backoff_first_ms, backoff_cap_ms
+        ``A``, ``D_0`` and the backoff steps.
+    stats
+        Method facts (planned ``R``, join order, block counts, ...).
+    """
+
+    method: str
+    family: str
+    placement: Placement
+    slot_pool: np.ndarray
+    routing: str
+    graph: RoutingGraph
+    allocation_delay_ms: float
+    initial_delay_ms: float
+    backoff_first_ms: float = 1000.0
+    backoff_cap_ms: float = 60_000.0
+    session_capacity: np.ndarray | None = None
+    penalty_ms: float = 0.0
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.routing not in ROUTINGS:
+            raise ValueError(f"routing: must be one of {', '.join(ROUTINGS)}, "
+                             f"got {self.routing!r}")
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Per-request records of one simulated method (times in ms).
+
+    Attributes
+    ----------
+    arrival, client
+        Arrival time and client of each request.
+    chains, blocks
+        Server chain and blocks processed per hop.
+    wait_raw
+        ``W_r``: the largest per-hop wait.
+    waiting
+        ``B(W_r)``: the realised wait after backoff.
+    ttft, completion
+        Time to first token and completion time, both from arrival.
+    prefill, decode
+        Static prefill time and per-token decode time of the chain.
+    path_cost
+        The router's own cost of the chosen path (Dijkstra distance or MILP
+        objective).
+    concurrency
+        ``1 + #{r' : S(r') > t}`` on arrival.
+    runtime_s
+        Wall-clock seconds of the simulation (routing included).
+    """
+
+    policy: OnlinePolicy
+    l_max: int
+    arrival: np.ndarray
+    client: np.ndarray
+    chains: tuple[tuple[int, ...], ...]
+    blocks: tuple[tuple[int, ...], ...]
+    wait_raw: np.ndarray
+    waiting: np.ndarray
+    ttft: np.ndarray
+    completion: np.ndarray
+    prefill: np.ndarray
+    decode: np.ndarray
+    path_cost: np.ndarray
+    concurrency: np.ndarray
+    runtime_s: float
+    engine: str
+
+    @property
+    def num_requests(self) -> int:
+        return int(self.arrival.size)
+
+    @property
+    def finish(self) -> np.ndarray:
+        """Absolute completion times ``S(r)``."""
+        return self.arrival + self.completion
+
+    @property
+    def start(self) -> np.ndarray:
+        """When each session starts running: ``arrival + B(W_r)``."""
+        return self.arrival + self.waiting
+
+    def metrics(self) -> dict[str, float]:
+        """The paper's metrics (spec §13).
+
+        ``avg_per_token_ms`` = ``sum_r completion_r / (N l_max)`` (all tokens,
+        waiting, ``D_0``, ``A`` and prefill included); ``avg_ttft_ms``;
+        ``avg_remaining_token_ms`` = ``(avg_per_token l_max - avg_ttft) /
+        (l_max - 1)``; ``avg_waiting_ms`` = mean ``B(W_r)``;
+        ``max_concurrency``.
+        """
+        N = self.num_requests
+        if N == 0:
+            nan = math.nan
+            return {"requests": 0, "avg_per_token_ms": nan, "avg_ttft_ms": nan,
+                    "avg_remaining_token_ms": nan, "avg_waiting_ms": nan,
+                    "avg_raw_wait_ms": nan, "max_concurrency": 0}
+        lm = self.l_max
+        apt = float(self.completion.sum()) / (N * lm)
+        ttft = float(self.ttft.mean())
+        rem = (apt * lm - ttft) / (lm - 1) if lm > 1 else math.nan
+        return {"requests": N,
+                "avg_per_token_ms": apt,
+                "avg_ttft_ms": ttft,
+                "avg_remaining_token_ms": rem,
+                "avg_waiting_ms": float(self.waiting.mean()),
+                "avg_raw_wait_ms": float(self.wait_raw.mean()),
+                "max_concurrency": int(self.concurrency.max())}
+
+    def solution(self, instance: Instance) -> Solution:
+        """The static placement and the chains taken, as a core
+        :class:`~bprr_opt.solution.Solution` (one route per distinct chain
+        and client, counted).  Its memory verdict is the *concurrent* one of
+        the evaluator, not the simulator's time-shared one."""
+        counts: dict[tuple[int, tuple[int, ...]], int] = {}
+        for c, ch in zip(self.client.tolist(), self.chains):
+            counts[(c, ch)] = counts.get((c, ch), 0) + 1
+        routes = tuple(Route(c, ch, k) for (c, ch), k in counts.items())
+        return Solution(self.policy.placement, routes)
+
+
+# ---------------------------------------------------------------------------
+# plain-Python reference engine (spec-literal)
+# ---------------------------------------------------------------------------
+
+class OnlineState:
+    """The §6 state, written as plainly as the spec reads.
+
+    ``held[j]`` lists ``(S_j(r), r, u_j(r))`` of every request ever routed
+    through ``j``; activity is decided by ``S_j(r) > t`` on each query.
+    """
+
+    def __init__(self, slot_pool: Sequence[int]) -> None:
+        self.N = [int(x) for x in slot_pool]
+        self.held: list[list[tuple[float, int, int]]] = [[] for _ in self.N]
+        self.finish: list[float] = []
+
+    def active(self, j: int, t: float) -> list[tuple[float, int, int]]:
+        """Active requests on ``j`` at ``t``, by completion time (stable)."""
+        return sorted((x for x in self.held[j] if x[0] > t),
+                      key=lambda x: (x[0], x[1]))
+
+    def sessions(self, j: int, t: float) -> int:
+        """``n_j``: number of requests active on ``j`` at ``t``."""
+        return sum(1 for x in self.held[j] if x[0] > t)
+
+    def earliest_start(self, j: int, need: int, t: float) -> float:
+        """``tau_j(need, t)``; ``inf`` if ``need > N_j`` (never fits)."""
+        act = self.active(j, t)
+        free = self.N[j] - sum(u for _, _, u in act)
+        if free >= need:
+            return t
+        for k in range(1, len(act) + 1):
+            if self.N[j] - sum(u for _, _, u in act[k:]) >= need:
+                return act[k - 1][0]
+        return math.inf
+
+    def concurrency(self, t: float) -> int:
+        return 1 + sum(1 for s in self.finish if s > t)
+
+    def commit(self, r: int, chain: Sequence[int], blocks: Sequence[int],
+               finish: float) -> None:
+        self.finish.append(finish)
+        for j, k in zip(chain, blocks):
+            self.held[j].append((finish, r, int(k)))
+
+
+def chain_blocks(placement: Placement, chain: Sequence[int]) -> list[int]:
+    """Blocks processed per hop of a feasible chain."""
+    prev = 1
+    out = []
+    for j in chain:
+        end = placement.first_block[j] + placement.num_blocks[j]
+        out.append(end - prev)
+        prev = end
+    return out
+
+
+Router = Callable[[OnlinePolicy, OnlineState, float, int],
+                  tuple[list[int] | None, float]]
+
+
+def _dense_router(policy: OnlinePolicy, state: OnlineState, t: float,
+                  c: int) -> tuple[list[int] | None, float]:
+    """WS-RR / PETALS routing on a dense matrix (0 = no edge)."""
+    g = policy.graph
+    n = g.n
+    W = [[0.0] * (n + 2) for _ in range(n + 2)]
+    for e in range(g.num_edges):
+        u, v, k = int(g.tail[e]), int(g.head[e]), int(g.blocks[e])
+        w = float(g.cost[c, e])
+        if v < n:
+            if policy.routing == "ws-rr":
+                ts = state.earliest_start(v, k, t)
+                if ts == math.inf:
+                    continue  # can never hold k slots: not an edge
+                w = (ts - t) + w
+            elif policy.session_capacity[v] - state.sessions(v, t) == 0:
+                w = w + policy.penalty_ms  # ⚠ exact equality (spec §14.2)
+        W[u][v] = w
+    dist, path = dijkstra_dense(W, n, n + 1)
+    if path is None:
+        return None, math.inf
+    return path[1:-1], dist
+
+
+def simulate_reference(instance: Instance, policy: OnlinePolicy,
+                       arrivals: Arrivals,
+                       router: Router | None = None) -> SimulationResult:
+    """Simulate ``policy`` on ``arrivals`` with the plain-Python engine.
+
+    ``router(policy, state, t, client) -> (chain, path_cost)`` chooses each
+    chain (default: WS-RR or PETALS routing on a dense matrix with the
+    authors' Dijkstra).  Everything else (waits, backoff, accounting, state)
+    is §6.
+
+    Raises
+    ------
+    InfeasibleError
+        If a request finds no chain, or its chain needs more slots than a
+        server has.
+    """
+    if router is None:
+        if policy.routing == "milp":
+            raise ValueError("routing 'milp' needs an explicit router")
+        router = _dense_router
+    t0 = time.perf_counter()
+    rtt, rtt_p, tau, tau_p = _prefill_arrays(instance)
+    lm1 = instance.l_max - 1
+    A, D0 = policy.allocation_delay_ms, policy.initial_delay_ms
+    state = OnlineState(policy.slot_pool)
+    N = len(arrivals)
+    out = {k: np.zeros(N) for k in ("wait_raw", "waiting", "ttft",
+                                    "completion", "prefill", "decode",
+                                    "path_cost")}
+    conc = np.zeros(N, np.int64)
+    chains, blocks_all = [], []
+    for r in range(N):
+        t = float(arrivals.times[r])
+        c = int(arrivals.clients[r])
+        conc[r] = state.concurrency(t)
+        chain, cost = router(policy, state, t, c)
+        if chain is None:
+            raise InfeasibleError(f"request {r}: no feasible chain "
+                                  f"({policy.method})")
+        ks = chain_blocks(policy.placement, chain)
+        W = 0.0
+        for j, k in zip(chain, ks):
+            ts = state.earliest_start(j, k, t)
+            if ts == math.inf:
+                raise InfeasibleError(
+                    f"request {r}: server {j} has {policy.slot_pool[j]} "
+                    f"cache slots, chain needs {k} ({policy.method})")
+            W = max(W, ts - t)
+        B = backoff(W, policy.backoff_first_ms, policy.backoff_cap_ms)
+        pre = 0.0
+        dec = 0.0
+        for j, k in zip(chain, ks):  # same order as the evaluator
+            dec += rtt[c, j] + tau[j] * k
+        for j, k in zip(chain, ks):
+            pre += rtt_p[c, j] + tau_p[j] * k
+        service = pre + lm1 * dec
+        head = B + D0 + A
+        out["wait_raw"][r] = W
+        out["waiting"][r] = B
+        out["ttft"][r] = head + pre
+        out["completion"][r] = head + service
+        out["prefill"][r] = pre
+        out["decode"][r] = dec
+        out["path_cost"][r] = cost
+        state.commit(r, chain, ks, t + out["completion"][r])
+        chains.append(tuple(int(j) for j in chain))
+        blocks_all.append(tuple(ks))
+    return SimulationResult(
+        policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
+        client=arrivals.clients.copy(), chains=tuple(chains),
+        blocks=tuple(blocks_all), concurrency=conc,
+        runtime_s=time.perf_counter() - t0, engine="reference", **out)
+
+
+# ---------------------------------------------------------------------------
+# compiled engine
+# ---------------------------------------------------------------------------
+
+def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
+             engine: str = "numba",
+             router: Router | None = None) -> SimulationResult:
+    """Simulate ``policy`` on ``arrivals`` (spec §6).
+
+    Parameters
+    ----------
+    instance
+        Times and memory (``scenario.instance``).
+    policy
+        Placement, slot pool, routing rule and constants.
+    arrivals
+        Arrival times (ms) and clients.
+    engine
+        ``"numba"`` (compiled; WS-RR and PETALS routing) or ``"reference"``
+        (plain Python, any ``router``).  Both give identical records.
+        Default ``"numba"``.
+    router
+        Custom router for the reference engine (Opt RR's MILP).
+
+    Returns
+    -------
+    SimulationResult
+        Per-request records.
+
+    Raises
+    ------
+    InfeasibleError
+        A request finds no chain or needs more slots than a server has.
+
+    Notes
+    -----
+    Per request ``O(V^2 + E + H)`` with ``V = n + 2`` nodes, ``E`` feasible
+    hops and ``H`` active sessions (the compiled engine keeps every server's
+    sessions sorted by completion time, so expiring and ``tau_j`` are scans
+    of short prefixes).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine: must be one of {', '.join(ENGINES)}, got "
+                         f"{engine!r}")
+    if engine == "reference" or router is not None or policy.routing == "milp":
+        return simulate_reference(instance, policy, arrivals, router)
+    from . import _sim_kernels as K
+
+    K.warm_up()
+    rtt, rtt_p, tau, tau_p = _prefill_arrays(instance)
+    g = policy.graph
+    mode = 0 if policy.routing == "ws-rr" else 1
+    cap = (np.zeros(g.n, np.int64) if policy.session_capacity is None
+           else np.asarray(policy.session_capacity, np.int64))
+    a = np.asarray(policy.placement.first_block, np.int64)
+    m = np.asarray(policy.placement.num_blocks, np.int64)
+    t0 = time.perf_counter()
+    res = K.simulate_kernel(
+        mode, arrivals.times, arrivals.clients, g.indptr, g.head, g.blocks,
+        g.cost, cap, float(policy.penalty_ms),
+        np.asarray(policy.slot_pool, np.int64), a, m,
+        rtt, rtt_p, tau, tau_p, int(instance.l_max),
+        float(policy.allocation_delay_ms), float(policy.initial_delay_ms),
+        float(policy.backoff_first_ms), float(policy.backoff_cap_ms))
+    runtime = time.perf_counter() - t0
+    (status, bad, chain_m, blk_m, hops, W, B, ttft, comp, pre, dec, cost,
+     conc) = res
+    if status != 0:
+        if status == 1:
+            raise InfeasibleError(f"request {bad}: no feasible chain "
+                                  f"({policy.method})")
+        raise InfeasibleError(f"request {bad}: its chain needs more cache "
+                              f"slots than a server has ({policy.method})")
+    chains = tuple(tuple(row[:h]) for row, h in zip(chain_m.tolist(),
+                                                    hops.tolist()))
+    blocks = tuple(tuple(row[:h]) for row, h in zip(blk_m.tolist(),
+                                                    hops.tolist()))
+    return SimulationResult(
+        policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
+        client=arrivals.clients.copy(), chains=chains, blocks=blocks,
+        wait_raw=W, waiting=B, ttft=ttft, completion=comp, prefill=pre,
+        decode=dec, path_cost=cost, concurrency=conc, runtime_s=runtime,
+        engine="numba")
