@@ -26,6 +26,7 @@ METHODS: dict[str, str] = {
     "milp-interval": "bprr_opt.exact.interval:solve_milp_interval",
     "petals": "bprr_opt.heuristics.petals:solve_petals",
     "petals-rr": "bprr_opt.heuristics.petals:solve_petals_rr",
+    "rr-ilp": "bprr_opt.exact.rr_ilp:solve_rr_ilp_method",
 }
 
 Method = Callable[[Instance, SolveParams], Result]

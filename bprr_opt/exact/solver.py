@@ -1,0 +1,523 @@
+"""The solver plug: run any Pyomo model with any MILP/LP solver, report honestly.
+
+One function, :func:`run_solver`, is shared by every exact formulation (the
+paper's MILP, the RR-ILP, later the interval model and the LP-relaxation
+bounds).  It hides the three Pyomo solver APIs behind one backend per solver
+family (linopy style) and returns a :class:`SolverRun`:
+
+``highs``
+    HiGHS through ``highspy`` and Pyomo's APPSI interface (the one that can
+    pass a MIP start to HiGHS).
+``gurobi``
+    Gurobi through ``gurobipy`` and Pyomo's direct interface.  The free pip
+    licence is size-limited; a model beyond it raises
+    :class:`~bprr_opt.errors.SolverUnavailableError`.
+any other name
+    Pyomo's legacy ``SolverFactory(name)`` (``cbc``, ``glpk``, ``scip``,
+    ``cplex``, ``appsi_highs``, ...), when its executable or module exists.
+
+Status semantics (``shared/spec/instance-format.md``): ``optimal`` only when
+the solver terminated with proven optimality *and* its incumbent and bound
+agree to :data:`~bprr_opt.result.REL_TOL`; an incumbent at a limit is
+``feasible``; a limit without incumbent is ``no_solution`` (with the bound if
+the solver has one); ``infeasible`` only when the solver proved it.  A time
+limit is never an error.
+
+Unless ``params.mip_gap`` is given, the relative and absolute MIP gaps are set
+to 0 (not the solvers' default of ``1e-4``), so that ``optimal`` means optimal.
+Integrality and feasibility tolerances are tightened to ``1e-9`` so that
+rounding the solver's integers changes its objective by far less than the
+``1e-6`` evaluator check of :func:`~bprr_opt.result.build_result`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import time
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from ..errors import SolverUnavailableError
+from ..params import SolveParams
+from ..result import REL_TOL, Status
+
+__all__ = [
+    "SOLVER_TOLERANCE",
+    "SolverRun",
+    "Termination",
+    "available_solvers",
+    "run_solver",
+]
+
+SOLVER_TOLERANCE = 1e-9  # integrality and primal feasibility tolerance
+
+# Legacy (``pyomo.environ.SolverFactory``) solvers probed by available_solvers.
+_LEGACY_CANDIDATES = ("cbc", "glpk", "scip", "cplex", "xpress", "mosek")
+
+# Option names of the legacy solvers: (time limit, relative gap, threads, seed).
+_LEGACY_OPTIONS: dict[str, tuple[str | None, ...]] = {
+    "cbc": ("sec", "ratio", "threads", "randomSeed"),
+    "glpk": ("tmlim", "mipgap", None, None),
+    "scip": ("limits/time", "limits/gap", None, "randomization/randomseedshift"),
+    "cplex": ("timelimit", "mipgap", "threads", "randomseed"),
+    "gurobi": ("TimeLimit", "MIPGap", "Threads", "Seed"),
+    "gurobi_direct": ("TimeLimit", "MIPGap", "Threads", "Seed"),
+    "gurobi_persistent": ("TimeLimit", "MIPGap", "Threads", "Seed"),
+    "xpress": ("maxtime", "miprelstop", "threads", None),
+}
+
+
+class Termination(str, Enum):
+    """Why the solver stopped, normalised across the Pyomo APIs."""
+
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    UNBOUNDED = "unbounded"
+    INFEASIBLE_OR_UNBOUNDED = "infeasible_or_unbounded"
+    TIME_LIMIT = "time_limit"
+    ITERATION_LIMIT = "iteration_limit"
+    OBJECTIVE_LIMIT = "objective_limit"
+    INTERRUPTED = "interrupted"
+    LICENSE = "licensing_problems"
+    ERROR = "error"
+    UNKNOWN = "unknown"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+# Names of the three Pyomo TerminationCondition enums -> Termination.
+_TERMINATION_BY_NAME = {
+    "optimal": Termination.OPTIMAL,
+    "convergenceCriteriaSatisfied": Termination.OPTIMAL,
+    "globallyOptimal": Termination.OPTIMAL,
+    "infeasible": Termination.INFEASIBLE,
+    "provenInfeasible": Termination.INFEASIBLE,
+    "unbounded": Termination.UNBOUNDED,
+    "infeasibleOrUnbounded": Termination.INFEASIBLE_OR_UNBOUNDED,
+    "maxTimeLimit": Termination.TIME_LIMIT,
+    "maxIterations": Termination.ITERATION_LIMIT,
+    "iterationLimit": Termination.ITERATION_LIMIT,
+    "maxEvaluations": Termination.ITERATION_LIMIT,
+    "objectiveLimit": Termination.OBJECTIVE_LIMIT,
+    "minFunctionValue": Termination.OBJECTIVE_LIMIT,
+    "interrupted": Termination.INTERRUPTED,
+    "userInterrupt": Termination.INTERRUPTED,
+    "resourceInterrupt": Termination.INTERRUPTED,
+    "licensingProblems": Termination.LICENSE,
+    "error": Termination.ERROR,
+    "solverFailure": Termination.ERROR,
+    "internalSolverError": Termination.ERROR,
+}
+
+_LIMITS = (Termination.TIME_LIMIT, Termination.ITERATION_LIMIT,
+           Termination.OBJECTIVE_LIMIT, Termination.INTERRUPTED)
+
+
+def _termination(condition: Any) -> Termination:
+    name = getattr(condition, "name", None) or str(getattr(condition, "value",
+                                                           condition))
+    return _TERMINATION_BY_NAME.get(name, Termination.UNKNOWN)
+
+
+@dataclass(frozen=True)
+class SolverRun:
+    """What one solver run gave, in the caller's objective units.
+
+    Attributes
+    ----------
+    solver
+        Backend name (``highs``, ``gurobi``, or the legacy solver name).
+    version
+        Solver version string.
+    termination
+        Why the solver stopped (:class:`Termination`).
+    status
+        The honest bprr status derived from ``termination``, the incumbent
+        and the bound (module docstring).
+    has_solution
+        Whether an incumbent was loaded into the model's variables.
+    objective
+        Incumbent objective divided by ``objective_scale``, or ``None``.
+    bound
+        Solver's best (dual) bound divided by ``objective_scale``, or ``None``
+        when the solver has none.
+    gap
+        ``(objective - bound) / |objective|`` from the two numbers above, or
+        ``None``.
+    runtime_s
+        Wall-clock seconds of the solver call (model hand-over included).
+    message
+        One line: solver, termination, incumbent, bound, gap, time.
+    stats
+        Solver-reported details: node count, the solver's own MIP gap, its
+        own timer, ...
+    """
+
+    solver: str
+    version: str
+    termination: Termination
+    status: Status
+    has_solution: bool
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    runtime_s: float
+    message: str
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Raw:
+    termination: Termination
+    has_solution: bool
+    objective: float | None  # model units
+    bound: float | None  # model units
+    version: str
+    stats: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------
+# availability
+# ---------------------------------------------------------------------------
+
+def _module_available(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+def _legacy_factory(name: str) -> Any:
+    import logging
+
+    import pyomo.environ as pyo
+
+    # An unknown name makes Pyomo log a traceback; the caller reports it.
+    log = logging.getLogger("pyomo.opt")
+    level = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        return pyo.SolverFactory(name)
+    finally:
+        log.setLevel(level)
+
+
+def _legacy_available(name: str) -> bool:
+    try:
+        opt = _legacy_factory(name)
+        return bool(opt.available(exception_flag=False))
+    except Exception:  # noqa: BLE001 - any failure means "not usable"
+        return False
+
+
+def available_solvers() -> list[str]:
+    """Return the names of the solvers :func:`run_solver` can use here.
+
+    Returns
+    -------
+    names : list of str
+        ``"highs"`` (if ``highspy`` is importable), ``"gurobi"`` (if
+        ``gurobipy`` is importable; its licence may still limit model size),
+        then the legacy solvers whose executables were found.
+    """
+    out = []
+    if _module_available("highspy"):
+        out.append("highs")
+    if _module_available("gurobipy"):
+        out.append("gurobi")
+    out.extend(n for n in _LEGACY_CANDIDATES if _legacy_available(n))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# backends
+# ---------------------------------------------------------------------------
+
+def _finite(x: Any) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def _run_highs(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
+    if not _module_available("highspy"):
+        raise SolverUnavailableError(
+            "solver: 'highs' needs the highspy package (pip install highspy)")
+    from pyomo.contrib.appsi.solvers import Highs
+
+    opt = Highs()
+    cfg = opt.config
+    cfg.load_solution = False
+    cfg.stream_solver = bool(params.verbose)
+    cfg.warmstart = bool(warm_start)
+    if params.time_limit is not None:
+        cfg.time_limit = float(params.time_limit)
+    cfg.mip_gap = 0.0 if params.mip_gap is None else float(params.mip_gap)
+    options: dict[str, Any] = {
+        "mip_feasibility_tolerance": SOLVER_TOLERANCE,
+        "primal_feasibility_tolerance": SOLVER_TOLERANCE,
+        "random_seed": int(params.seed) % 2147483647,
+    }
+    if params.mip_gap is None:
+        options["mip_abs_gap"] = 0.0
+    if params.threads is not None:
+        options["threads"] = int(params.threads)
+    opt.highs_options = options
+    res = opt.solve(model)
+    term = _termination(res.termination_condition)
+    has = res.best_feasible_objective is not None
+    if has:
+        res.solution_loader.load_vars()
+    stats: dict[str, Any] = {}
+    # The APPSI results do not carry HiGHS's node count and gap; read them
+    # from the highspy object the interface keeps (informational only).
+    h = getattr(opt, "_solver_model", None)
+    if h is not None:
+        with contextlib.suppress(Exception):
+            info = h.getInfo()
+            if info.mip_node_count >= 0:
+                stats["nodes"] = int(info.mip_node_count)
+                stats["solver_mip_gap"] = _finite(info.mip_gap)
+            stats["simplex_iterations"] = int(info.simplex_iteration_count)
+            stats["solver_time_s"] = float(h.getRunTime())
+    version = ".".join(map(str, opt.version()))
+    return _Raw(term, has, _finite(res.best_feasible_objective),
+                _finite(res.best_objective_bound), version, stats)
+
+
+def _gurobi_licence_error(exc: Exception) -> SolverUnavailableError | None:
+    if type(exc).__name__ != "GurobiError":
+        return None
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if "licen" in text.lower() or getattr(exc, "errno", None) in (10009, 10010):
+        return SolverUnavailableError(
+            f"solver: gurobi cannot solve this model ({text}); use a full "
+            "licence or --solver highs")
+    return None
+
+
+def _run_gurobi(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
+    if not _module_available("gurobipy"):
+        raise SolverUnavailableError(
+            "solver: 'gurobi' needs the gurobipy package (pip install gurobipy)")
+    from pyomo.contrib.solver.common.factory import SolverFactory
+
+    opt = SolverFactory("gurobi_direct")
+    options: dict[str, Any] = {
+        "IntFeasTol": SOLVER_TOLERANCE,
+        "FeasibilityTol": SOLVER_TOLERANCE,
+        "Seed": int(params.seed) % 2000000000,
+    }
+    kwargs: dict[str, Any] = {
+        "tee": bool(params.verbose),
+        "load_solutions": False,
+        "raise_exception_on_nonoptimal_result": False,
+        "warmstart_discrete_vars": bool(warm_start),
+        "rel_gap": 0.0 if params.mip_gap is None else float(params.mip_gap),
+        "solver_options": options,
+    }
+    if params.mip_gap is None:
+        kwargs["abs_gap"] = 0.0
+    if params.time_limit is not None:
+        kwargs["time_limit"] = float(params.time_limit)
+    if params.threads is not None:
+        kwargs["threads"] = int(params.threads)
+    try:
+        res = opt.solve(model, **kwargs)
+    except Exception as exc:
+        err = _gurobi_licence_error(exc)
+        if err is not None:
+            raise err from None
+        raise
+    term = _termination(res.termination_condition)
+    if term is Termination.LICENSE:
+        raise SolverUnavailableError(
+            "solver: gurobi reported a licensing problem; use a full licence "
+            "or --solver highs")
+    has = res.incumbent_objective is not None and \
+        res.solution_status.name in ("feasible", "optimal")
+    if has:
+        res.solution_loader.load_vars()
+    stats: dict[str, Any] = {}
+    with contextlib.suppress(Exception):
+        stats["nodes"] = int(res.extra_info.NodeCount)
+        stats["simplex_iterations"] = int(res.extra_info.IterCount)
+    with contextlib.suppress(Exception):
+        stats["solver_time_s"] = float(res.timing_info.gurobi_time)
+    version = ".".join(map(str, opt.version()))
+    return _Raw(term, has, _finite(res.incumbent_objective),
+                _finite(res.objective_bound), version, stats)
+
+
+def _run_legacy(name: str, model: Any, params: SolveParams,
+                warm_start: bool) -> _Raw:
+    from pyomo.opt import SolutionStatus
+
+    try:
+        opt = _legacy_factory(name)
+        ok = bool(opt.available(exception_flag=False))
+    except Exception:  # noqa: BLE001
+        ok = False
+    if not ok:
+        raise SolverUnavailableError(
+            f"solver: {name!r} is not available here (installed: "
+            f"{', '.join(available_solvers()) or 'none'})")
+    keys = _LEGACY_OPTIONS.get(name, (None, None, None, None))
+    options: dict[str, Any] = {}
+    gap = 0.0 if params.mip_gap is None else params.mip_gap
+    for key, val in zip(keys, (params.time_limit, gap, params.threads,
+                               params.seed)):
+        if key is not None and val is not None:
+            options[key] = val
+    kwargs: dict[str, Any] = {"tee": bool(params.verbose),
+                              "load_solutions": False}
+    if options:
+        kwargs["options"] = options
+    if warm_start and getattr(opt, "warm_start_capable", lambda: False)():
+        kwargs["warmstart"] = True
+    res = opt.solve(model, **kwargs)
+    term = _termination(res.solver.termination_condition)
+    has = False
+    for sol in getattr(res, "solution", []):
+        if sol.status in (SolutionStatus.optimal, SolutionStatus.feasible,
+                          SolutionStatus.bestSoFar, SolutionStatus.globallyOptimal,
+                          SolutionStatus.locallyOptimal, SolutionStatus.other):
+            has = True
+            break
+    if has:
+        model.solutions.load_from(res)
+    objective = None
+    if has:
+        import pyomo.environ as pyo
+
+        obj = next(model.component_data_objects(pyo.Objective, active=True))
+        objective = _finite(pyo.value(obj))
+    bound = None
+    with contextlib.suppress(Exception):
+        bound = _finite(res.problem[0].lower_bound)
+    if bound is not None and objective is not None and bound > objective:
+        bound = None  # some plugins echo the incumbent as "lower bound" junk
+    version = ".".join(map(str, opt.version() or ())) or "unknown"
+    stats: dict[str, Any] = {}
+    with contextlib.suppress(Exception):
+        stats["solver_time_s"] = float(res.solver.time)
+    return _Raw(term, has, objective, bound, version, stats)
+
+
+# ---------------------------------------------------------------------------
+# the public entry point
+# ---------------------------------------------------------------------------
+
+def _all_vars_bounded(model: Any) -> bool:
+    import pyomo.environ as pyo
+
+    for v in model.component_data_objects(pyo.Var, active=True):
+        if v.fixed:
+            continue
+        if v.lb is None or v.ub is None:
+            return False
+    return True
+
+
+def _status(raw: _Raw, model: Any, gap: float | None) -> tuple[Status, str]:
+    term = raw.termination
+    if term is Termination.OPTIMAL and raw.has_solution:
+        if raw.bound is None or raw.objective is None or \
+                raw.objective - raw.bound <= REL_TOL * max(1.0, abs(raw.objective)):
+            return Status.OPTIMAL, ""
+        return Status.FEASIBLE, (f"stopped at relative gap {gap:.3g} "
+                                 "(mip_gap reached), optimality not proven")
+    if term is Termination.INFEASIBLE:
+        return Status.INFEASIBLE, ""
+    if term is Termination.INFEASIBLE_OR_UNBOUNDED:
+        if _all_vars_bounded(model):
+            # bounded variables: the model cannot be unbounded
+            return Status.INFEASIBLE, "infeasible (all variables bounded)"
+        return Status.ERROR, "infeasible or unbounded"
+    if raw.has_solution:
+        return Status.FEASIBLE, ""
+    if term in _LIMITS:
+        return Status.NO_SOLUTION, ""
+    return Status.ERROR, ""
+
+
+def run_solver(model: Any, params: SolveParams | None = None, *,
+               objective_scale: float = 1.0,
+               warm_start: bool = False) -> SolverRun:
+    """Solve a Pyomo model with ``params.solver`` and report honestly.
+
+    Parameters
+    ----------
+    model
+        A Pyomo ``ConcreteModel`` with one active objective (minimised).
+        After the call its variables hold the incumbent when
+        ``has_solution`` is true.
+    params
+        Solver name, time limit, MIP gap, threads, seed, verbosity.  Default
+        ``SolveParams()`` (HiGHS, no limit, proven optimality).
+    objective_scale
+        The objective and the bound are divided by it (e.g. ``l_max |R|`` to
+        turn the paper's objective (13a) into ``avg_per_token_ms``).
+        Default 1.
+    warm_start
+        Pass the variables' current values to the solver as a MIP start
+        (HiGHS and Gurobi support it; others ignore it).  Default False.
+
+    Returns
+    -------
+    SolverRun
+        Termination, honest status, incumbent, bound, gap, runtime and the
+        solver's own statistics.
+
+    Raises
+    ------
+    SolverUnavailableError
+        If the solver is not installed, or its licence refuses the model.
+    ValueError
+        If ``objective_scale`` is not a positive number.
+    """
+    params = params or SolveParams()
+    if not (objective_scale > 0 and math.isfinite(objective_scale)):
+        raise ValueError(
+            f"objective_scale: must be > 0, got {objective_scale!r}")
+    name = params.solver.strip().lower()
+    t0 = time.perf_counter()
+    # Pyomo's interfaces print to stdout on some paths; keep our CLI output
+    # clean unless a log was asked for.
+    sink = contextlib.nullcontext() if params.verbose else \
+        contextlib.redirect_stdout(io.StringIO())
+    with sink:
+        if name == "highs":
+            raw = _run_highs(model, params, warm_start)
+        elif name == "gurobi":
+            raw = _run_gurobi(model, params, warm_start)
+        else:
+            raw = _run_legacy(name, model, params, warm_start)
+    runtime = time.perf_counter() - t0
+    obj = None if raw.objective is None else raw.objective / objective_scale
+    bound = None if raw.bound is None else raw.bound / objective_scale
+    gap = None
+    if obj is not None and bound is not None:
+        gap = 0.0 if obj == bound else (obj - bound) / max(abs(obj), 1e-300)
+        if -REL_TOL <= gap < 0:
+            gap = 0.0  # bound above incumbent by round-off only
+    status, note = _status(raw, model, gap)
+    parts = [f"{name} {raw.version}: {raw.termination.value}"]
+    if note:
+        parts.append(note)
+    parts.append(f"incumbent {'-' if obj is None else f'{obj:.9g}'}")
+    parts.append(f"bound {'-' if bound is None else f'{bound:.9g}'}")
+    if gap is not None:
+        parts.append(f"gap {100 * gap:.4g}%")
+    parts.append(f"{runtime:.2f} s")
+    stats = {"termination": raw.termination.value,
+             "solver_version": raw.version, **raw.stats}
+    return SolverRun(solver=name, version=raw.version,
+                     termination=raw.termination, status=status,
+                     has_solution=raw.has_solution, objective=obj, bound=bound,
+                     gap=gap, runtime_s=runtime, message=", ".join(parts),
+                     stats=stats)
