@@ -1,4 +1,4 @@
-"""``bprr generate {random,clustered,partition} ... -o file.json``."""
+"""``bprr generate {random,clustered,partition,topology} ... -o file.json``."""
 
 from __future__ import annotations
 
@@ -43,7 +43,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("weights", type=int, nargs="+",
                    help="positive integers with an even sum")
 
-    for q in (r, c, g):
+    t = gsub.add_parser("topology", help="scattered online scenario on a "
+                        "Topology Zoo graph (bprr simulate)")
+    t.add_argument("--graph", default="Abvt",
+                   help="Abvt (AboveNet), Bellcanada, GtsCe or AttMpls")
+    t.add_argument("--servers", type=positive_int, default=None,
+                   help="servers C (default round(0.4 * nodes))")
+    t.add_argument("--eta", type=float, default=0.2,
+                   help="fraction of A100 servers (default 0.2)")
+    t.add_argument("--l-max", type=positive_int, default=128)
+    t.add_argument("--l-in", type=nonneg_int, default=20)
+    t.add_argument("--memory", choices=("main", "single", "large"),
+                   default="main", help="GPU memory preset (default main)")
+    t.add_argument("--seed", type=int, required=True)
+
+    for q in (r, c, g, t):
         q.add_argument("-o", "--output", default=None,
                        help="output file (default: stdout)")
         q.add_argument("--name", default=None)
@@ -60,6 +74,13 @@ def run(args: argparse.Namespace) -> int:
         inst = clustered_instance(args.clients, args.requests, args.l_max,
                                   L=args.L, variant=args.variant,
                                   seed=args.seed, name=args.name)
+    elif args.kind == "topology":
+        from ..online.topology import topology_scenario
+
+        inst = topology_scenario(args.graph, args.servers, args.eta,
+                                 seed=args.seed, l_max=args.l_max,
+                                 l_in=args.l_in, memory=args.memory,
+                                 name=args.name).to_instance()
     else:
         inst = partition_instance(args.weights, name=args.name)
     if args.output:

@@ -17,7 +17,8 @@ window; the update uses the pre-update ``C_b``.  Two differences, neither
 reachable with positive times: the authors' Phase 1 starts from an incumbent
 value 0 (so a window of total ``<= 0`` would never be taken), the kernel
 takes the first candidate; and every floor uses the package tolerance
-``floor(x + 1e-9)`` instead of MATLAB's plain ``floor``.
+``floor(x + 1e-9)`` instead of MATLAB's plain ``floor`` (with ``cap_j``
+raised to ``R`` where the two tolerances could disagree by one).
 
 References
 ----------
@@ -110,7 +111,7 @@ def cg_bp(scenario: Scenario, r_design: int, *,
     m = _jit.block_counts(arr.memory, arr.s_m, arr.s_c, R, L, caps)
     t_star = arr.rtt.max(axis=0)
     cap, tt = _jit.cap_and_speed(m, arr.memory, arr.tau, t_star, arr.s_m,
-                                 arr.s_c)
+                                 arr.s_c, R)
     a, order, K, C = _jit.greedy_placement(m, tt, cap, L, R)
     short = [b + 1 for b in range(L) if C[b] < R]
     if short:

@@ -1,0 +1,289 @@
+"""PETALS offline: the baseline of the paper's batch experiments (spec §8.6).
+
+All ``|R|`` requests are known at once.  Servers join in a random order
+(seeded by ``params.seed``) and pick blocks with PETALS' rule
+(:func:`bprr_opt.online.petals.select_blocks`, block counts of spec §8.1
+without the MIG cap, a fixed throughput per server); then the requests are
+routed one after another on PETALS' latency graph (spec §8.5) where a server
+costs a penalty ``P`` while its session counter is **exactly** 0 (⚠ spec
+§14.2: the counter starts at ``floor((M_j - m_j s_m) / (m_j s_c))`` and goes
+negative without penalty once over-subscribed).
+
+The routes are returned as they are.  PETALS never checks memory, so they
+can over-commit a server; the evaluator then reports the solution
+infeasible, with the violated servers -- the honest outcome, not repaired.
+
+``petals-rr`` keeps PETALS' placement and re-routes every request optimally
+with the RR-ILP (eq. (19), :func:`bprr_opt.exact.rr_ilp.route_optimally`),
+the "RR only" ablation of spec §9.  Unlike the authors' script, the ILP is
+solved even when PETALS' routing over-commits memory (their script then
+skips it and keeps PETALS' value); PETALS' routing is the MIP start only when
+it is feasible.
+
+Instance fields read (all optional, in the instance's ``extra``):
+
+* ``online`` (a scenario's parameters): ``d_model``, ``num_kv_groups``,
+  ``petals_cache_tokens``, ``petals_hop_overhead_ms``, ``petals_penalty_ms``,
+  ``client_raw_rtt``, ``server_rtt``;
+* ``server_rtt``: raw server-to-server RTTs ``rho(i, j)`` (ms);
+* ``rtt_overhead_ms``: subtracted from ``t_cj`` to get ``rho(c, j)``
+  (default 0);
+* per server ``petals_throughput``; default ``770.96 * (15/7) / tau_j``,
+  which gives the authors' 770.96 (A100, ``tau = 15/7``) and 110.137 (MIG,
+  ``tau = 15``).
+
+Without server-to-server RTTs, ``rho(i, j)`` is taken as
+``rho(c, i) + rho(c, j)``: in the hub-and-spoke model the activations do
+travel ``i -> client -> j``.
+
+References
+----------
+.. [1] Sun, He, Ji, Parag (2025). arXiv:2512.21884, §5.1.
+.. [2] Borzunov et al. (2023). Petals: Collaborative Inference and
+       Fine-tuning of Large Models. ACL (system demonstrations).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..evaluate import evaluate
+from ..instance import Instance
+from ..numerics import floor_div
+from ..online.dijkstra import dijkstra_dense
+from ..online.petals import petals_block_counts, select_blocks
+from ..online.simulator import routing_graph
+from ..params import SolveParams
+from ..result import Result, Status, build_result
+from ..solution import Placement, Route, Solution
+
+__all__ = ["PetalsOffline", "petals_offline", "solve_petals",
+           "solve_petals_rr"]
+
+THROUGHPUT_A100 = 770.96  # authors' offline scalar for an A100 (tau = 15/7)
+TAU_A100 = 15 / 7
+
+
+@dataclass(frozen=True)
+class PetalsOffline:
+    """PETALS' offline placement and routes, before the evaluator's verdict.
+
+    ``penalised`` counts the hops that paid the no-cache penalty;
+    ``unrouted`` lists clients with requests but no chain (some block
+    uncovered, ⚠ spec §14.17).
+    """
+
+    placement: Placement
+    routes: tuple[Route, ...]
+    num_blocks: tuple[int, ...]
+    throughput: tuple[float, ...]
+    join_order: tuple[int, ...]
+    penalised: int
+    unrouted: tuple[str, ...]
+
+
+def _constants(instance: Instance) -> dict:
+    online = instance.extra.get("online", {})
+    if not isinstance(online, Mapping):
+        online = {}
+    d_model = int(online.get("d_model", instance.extra.get("d_model", 14336)))
+    kv = int(online.get("num_kv_groups", 1))
+    tokens = int(online.get("petals_cache_tokens", 4096 if kv == 1
+                            else 16384))
+    return {
+        "cache_gb": math.floor(2 * d_model * tokens * 2 / kv) / 1e9,
+        "reserve_gb": 2 * 2**30 * d_model / 14336 / 1e9,
+        "overhead": float(online.get("petals_hop_overhead_ms", 18.0)),
+        "penalty": float(online.get("petals_penalty_ms", 10_000.0)),
+    }
+
+
+def _raw_rtts(instance: Instance) -> tuple[np.ndarray, np.ndarray | None]:
+    """``rho(c, j)`` (clients x servers) and ``rho(i, j)`` or ``None``."""
+    online = instance.extra.get("online", {})
+    if not isinstance(online, Mapping):
+        online = {}
+    arr = instance.to_arrays()
+    if "client_raw_rtt" in online:
+        rho_c = np.asarray(online["client_raw_rtt"], float)
+    else:
+        over = float(instance.extra.get("rtt_overhead_ms", 0.0))
+        rho_c = np.maximum(arr.rtt - over, 0.0)
+    srv = online.get("server_rtt", instance.extra.get("server_rtt"))
+    rho_s = None if srv is None else np.asarray(srv, float)
+    n = instance.num_servers
+    if rho_c.shape != arr.rtt.shape:
+        raise ValueError(f"client_raw_rtt: expected shape {arr.rtt.shape}, "
+                         f"got {rho_c.shape}")
+    if rho_s is not None and rho_s.shape != (n, n):
+        raise ValueError(f"server_rtt: expected shape ({n}, {n}), got "
+                         f"{rho_s.shape}")
+    return rho_c, rho_s
+
+
+def petals_offline(instance: Instance, seed: int = 0,
+                   join_order: Sequence[int] | None = None) -> PetalsOffline:
+    """Place blocks and route every request the way PETALS does offline.
+
+    Parameters
+    ----------
+    instance
+        The problem data (see the module docstring for optional fields).
+    seed
+        Seed of the random join order.  Default 0.
+    join_order
+        Impose the join order instead (a permutation of the servers).
+
+    Returns
+    -------
+    PetalsOffline
+
+    Notes
+    -----
+    ``O(|V_s| L^2 log L + |R| |V_s|^2)``: block selection, then one dense
+    Dijkstra per request.
+    """
+    k = _constants(instance)
+    n, L = instance.num_servers, instance.L
+    servers = instance.servers
+    m = petals_block_counts([s.memory for s in servers], instance.s_m,
+                            k["cache_gb"], k["reserve_gb"], L)
+    thr = []
+    for s in servers:
+        given = s.extra.get("petals_throughput")
+        if given is not None:
+            thr.append(float(given))
+        else:
+            thr.append(math.inf if s.tau <= 0
+                       else THROUGHPUT_A100 * TAU_A100 / s.tau)
+    if join_order is None:
+        order = [int(j) for j in np.random.default_rng(seed).permutation(n)]
+    else:
+        order = [int(j) for j in join_order]
+    placement = select_blocks(m, thr, order, L)
+    g = routing_graph(placement, L)
+    rho_c, rho_s = _raw_rtts(instance)
+    # session counters (spec §8.6)
+    cap = [floor_div(s.memory - mj * instance.s_m, mj * instance.s_c)
+           if mj >= 1 else 0 for s, mj in zip(servers, m)]
+    routes: list[Route] = []
+    unrouted: list[str] = []
+    penalised = 0
+    for c, cl in enumerate(instance.clients):
+        counts: dict[tuple[int, ...], int] = {}
+        for _ in range(cl.requests):
+            W = [[0.0] * (n + 2) for _ in range(n + 2)]
+            for e in range(g.num_edges):
+                u, v, kk = int(g.tail[e]), int(g.head[e]), int(g.blocks[e])
+                if v == n + 1:
+                    w = rho_c[c, u] / 2
+                else:
+                    if u == n:
+                        rho = rho_c[c, v]
+                    elif rho_s is not None:
+                        rho = rho_s[u, v]
+                    else:
+                        rho = rho_c[c, u] + rho_c[c, v]
+                    w = rho / 2 + k["overhead"] + servers[v].tau * kk
+                    if cap[v] == 0:  # ⚠ exact equality (spec §14.2)
+                        w += k["penalty"]
+                W[u][v] = w
+            _, path = dijkstra_dense(W, n, n + 1)
+            if path is None:
+                unrouted.append(cl.id)
+                break
+            chain = tuple(path[1:-1])
+            penalised += sum(1 for j in chain if cap[j] == 0)
+            for j in chain:
+                cap[j] -= 1
+            counts[chain] = counts.get(chain, 0) + 1
+        routes.extend(Route(c, ch, cnt) for ch, cnt in counts.items())
+    return PetalsOffline(placement, tuple(routes), tuple(m), tuple(thr),
+                         tuple(order), penalised, tuple(unrouted))
+
+
+def solve_petals(instance: Instance, params: SolveParams) -> Result:
+    """``solve(instance, "petals", params)``: PETALS offline, evaluated.
+
+    Status ``feasible`` when the evaluator accepts PETALS' routes,
+    ``infeasible`` when they over-commit memory (the evaluator's violations
+    are in the result) or a block is uncovered.  Never ``optimal``.
+
+    References
+    ----------
+    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, §5.1 (PETALS baseline).
+    """
+    t0 = time.perf_counter()
+    out = petals_offline(instance, seed=params.seed)
+    runtime = time.perf_counter() - t0
+    stats = {"join_order": list(out.join_order),
+             "num_blocks": list(out.num_blocks),
+             "penalised_hops": out.penalised}
+    if out.unrouted:
+        return build_result(
+            instance, None, method="petals", status=Status.INFEASIBLE,
+            runtime_s=runtime, stats=stats,
+            message=f"no chain covers blocks 1..{instance.L} for clients "
+                    f"{list(out.unrouted)} (PETALS left a block uncovered)")
+    sol = Solution(out.placement, out.routes)
+    res = build_result(instance, sol, method="petals", status=None,
+                       runtime_s=runtime, stats=stats,
+                       allow_unused=True)
+    if not res.is_feasible():
+        n_mem = sum(1 for v in res.evaluation.violations if v.kind == "memory")
+        res = build_result(
+            instance, sol, method="petals", status=Status.INFEASIBLE,
+            runtime_s=runtime, stats=stats,
+            message=f"PETALS' routes over-commit memory on {n_mem} server(s) "
+                    "(PETALS does not check memory; not repaired)")
+    return res
+
+
+def solve_petals_rr(instance: Instance, params: SolveParams) -> Result:
+    """``solve(instance, "petals-rr", params)``: PETALS' placement, optimal
+    routing (RR-ILP, eq. (19)).
+
+    The status is ``feasible`` when the re-routing fits in memory (optimal
+    *routing* of PETALS' placement -- never an optimum of the BPRR problem,
+    so never ``optimal``), ``infeasible`` when no routing of the placement
+    fits, ``no_solution`` when the solver stopped without one.  The RR-ILP's
+    own status and bound are in ``stats``.
+    """
+    from ..exact.rr_ilp import route_optimally
+
+    t0 = time.perf_counter()
+    out = petals_offline(instance, seed=params.seed)
+    stats = {"join_order": list(out.join_order),
+             "num_blocks": list(out.num_blocks)}
+    if out.unrouted:
+        return build_result(
+            instance, None, method="petals-rr", status=Status.INFEASIBLE,
+            runtime_s=time.perf_counter() - t0, stats=stats,
+            message="PETALS left a block uncovered: no routing exists")
+    petals_sol = Solution(out.placement, out.routes)
+    warm = petals_sol if evaluate(instance, petals_sol).feasible else None
+    rr_params = SolveParams(solver=params.solver, time_limit=params.time_limit,
+                            mip_gap=params.mip_gap, threads=params.threads,
+                            seed=params.seed, warm_start=warm,
+                            allow_unused=True, verbose=params.verbose)
+    rr = route_optimally(instance, out.placement, rr_params)
+    stats.update({"rr_status": rr.status.value,
+                  "rr_path": rr.stats.get("path"),
+                  "rr_bound_avg_per_token_ms":
+                      rr.stats.get("rr_bound_avg_per_token_ms"),
+                  "petals_routing_feasible": warm is not None})
+    runtime = time.perf_counter() - t0
+    if rr.solution is None:
+        status = Status.INFEASIBLE if rr.status == Status.INFEASIBLE \
+            else Status.NO_SOLUTION
+        return build_result(instance, None, method="petals-rr",
+                            status=status, runtime_s=runtime, stats=stats,
+                            solver=rr.solver, message=rr.message)
+    return build_result(instance, rr.solution, method="petals-rr",
+                        status=None, runtime_s=runtime, solver=rr.solver,
+                        stats=stats, message=rr.message)
