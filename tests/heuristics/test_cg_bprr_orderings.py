@@ -12,6 +12,7 @@ from bprr_opt.bounds import BOUNDS, best_lower_bound, chain_dp_bound
 from bprr_opt.bounds import theorem35_bound as thm35
 from bprr_opt.evaluate import evaluate
 from bprr_opt.exact.milp import solve_milp_paper
+from bprr_opt.exact.rr_ilp import solve_rr_ilp
 from bprr_opt.generators import MEMORY_REGIMES, random_instance
 from bprr_opt.heuristics import _cg_bprr_kernels as jit
 from bprr_opt.heuristics.cg_bprr import cg_bprr
@@ -92,6 +93,31 @@ def test_lemma_3_4_shortest_paths_are_optimal_routing(inst):
     best, _ = brute_force_routing(inst, out.solution.placement)
     assert best is not None
     assert value == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+@st.composite
+def rr_sized(draw) -> Instance:
+    """Beyond enumeration: up to 7 servers, 3 clients, 12 requests, L = 10."""
+    return random_instance(
+        draw(st.integers(2, 7)), draw(st.integers(1, 3)), (0, 4),
+        draw(st.integers(2, 10)),
+        regime=draw(st.sampled_from(MEMORY_REGIMES)),
+        seed=draw(st.integers(0, 2**32 - 1)))
+
+
+@settings(max_examples=15)
+@given(rr_sized())
+def test_lemma_3_4_against_the_rr_ilp(inst):
+    """Tests Lemma 3.4 on larger placements: the RR-ILP (19) of CG-BPRR's
+    placement, solved to proven optimality with HiGHS, has the value of
+    CG-BPRR's shortest-chain routing."""
+    out = cg_bprr(inst)
+    if not out.success or inst.num_requests == 0:
+        return
+    value = evaluate(inst, out.solution).avg_per_token_ms
+    rr = solve_rr_ilp(inst, out.solution.placement)
+    assert rr.status is Status.OPTIMAL
+    assert rr.value == pytest.approx(value, rel=1e-9, abs=1e-9)
 
 
 # -- the paper's worst-case family (bprr-model.md §3) ------------------------
