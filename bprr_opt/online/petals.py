@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InstanceError
 from ..numerics import floor_div
 from ..solution import Placement
 from .arrivals import Arrivals
@@ -96,8 +97,11 @@ def petals_throughput(scenario: Scenario, num_blocks: Sequence[int]
     """Throughput credited to each server (spec §8.2):
     ``min(forward_rps / ((1 + m) / 2), network_rps)``."""
     thr = []
-    for h, m in zip(scenario.hardware, num_blocks):
-        t = scenario.params.throughput[h]
+    for j, (h, m) in enumerate(zip(scenario.hardware, num_blocks)):
+        t = scenario.params.throughput.get(h)
+        if t is None:
+            raise InstanceError(f"servers[{j}].hardware: no PETALS throughput "
+                                f"for {h!r} in online.throughput")
         thr.append(min(t.forward_rps / ((1 + m) / 2), t.network_rps))
     return thr
 

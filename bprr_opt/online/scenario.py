@@ -342,8 +342,7 @@ class Scenario:
     Raises
     ------
     InstanceError
-        If the parameters do not fit the instance (matrix shapes, missing
-        throughput of a hardware type).
+        If the parameters do not fit the instance (matrix shapes).
     """
 
     instance: Instance
@@ -361,11 +360,6 @@ class Scenario:
             raise InstanceError(
                 f"online.server_rtt: expected {n} rows of {n} values, got "
                 f"{[len(r) for r in p.server_rtt]}")
-        for j, h in enumerate(self.hardware):
-            if h not in p.throughput:
-                raise InstanceError(
-                    f"servers[{j}].hardware: no PETALS throughput for "
-                    f"{h!r} in online.throughput")
 
     @property
     def hardware(self) -> tuple[str, ...]:
