@@ -203,22 +203,21 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     if R < 1:
         raise ValueError(f"r_design: must be >= 1, got {r_design!r}")
     arr = instance.to_arrays()
-    n, L = instance.num_servers, instance.L
+    L = instance.L
     caps = _block_caps(instance, max_blocks)
-    t_star = arr.rtt.max(axis=0)  # farthest client per server
 
     if implementation == "numba":
-        m = _jit.block_counts(arr.memory, arr.s_m, arr.s_c, R, L, caps)
-        cap, tt = _jit.cap_and_speed(m, arr.memory, arr.tau, t_star,
-                                     arr.s_m, arr.s_c, R)
-        a, order, K, C = _jit.greedy_placement(m, tt, cap, L, R)
-        a, m, cap, tt = a.tolist(), m.tolist(), cap.tolist(), tt.tolist()
-        order, C = order.tolist(), C.tolist()
+        m_, cap_, tt_, a_, order_, K, C_, pred, last = _jit.run_cg_bprr(
+            arr.memory, arr.tau, arr.rtt, arr.requests, arr.s_m, arr.s_c, R,
+            L, caps)
+        m, a, C = m_.tolist(), a_.tolist(), C_.tolist()
+        cap, tt, order = cap_.tolist(), tt_.tolist(), order_.tolist()
     else:
         mem = arr.memory.tolist()
+        t_star = arr.rtt.max(axis=0).tolist()  # farthest client per server
         m = _ref.block_counts(mem, arr.s_m, arr.s_c, R, L, caps.tolist())
-        cap, tt = _ref.cap_and_speed(m, mem, arr.tau.tolist(),
-                                     t_star.tolist(), arr.s_m, arr.s_c, R)
+        cap, tt = _ref.cap_and_speed(m, mem, arr.tau.tolist(), t_star,
+                                     arr.s_m, arr.s_c, R)
         a, order, K, C = _ref.greedy_placement(m, tt, cap, L, R)
 
     common = dict(r_design=R, num_blocks=tuple(m), capacity=tuple(cap),
@@ -229,25 +228,23 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
         reason = (f"blocks {_ranges(under)} are provisioned for fewer than "
                   f"R_design = {R} sessions (the block counts "
                   f"min(floor(M_j / (s_m + s_c R_design)), L) sum to "
-                  f"{sum(m)}, L = {L} needed); CG-BPRR succeeds for R_design <= "
-                  f"{best}" + ("" if best else " (none)")
+                  f"{sum(m)}, L = {L} needed); CG-BPRR succeeds for R_design "
+                  f"<= {best}" + ("" if best else " (none)")
                   + f"; the spec's sufficient bound gives R_design <= "
                   f"{max_provisionable_r(instance)}")
         return CGBPRROutput(False, None, None, under_served=under,
                             reason=reason, **common)
-    placement = Placement.from_arrays(a, m)
+    # unused servers already have a_j = 0 (Placement's convention)
+    placement = Placement(tuple(a), tuple(m))
 
     if implementation == "numba":
-        pred, last = _jit.route_clients(
-            np.asarray(a, np.int64), np.asarray(m, np.int64), arr.tau,
-            arr.rtt, arr.requests, L)
         chains = [_walk(pred[c], int(last[c])) for c in range(len(last))]
     else:
         chains = _ref.route_clients(a, m, arr.tau.tolist(), arr.rtt.tolist(),
                                     arr.requests.tolist(), L)
     missing = [instance.clients[c].id for c, ch in enumerate(chains)
                if ch is None]
-    if missing:
+    if missing:  # cannot happen when Step 2 succeeds (proofs/theorem35.md)
         return CGBPRROutput(False, None, placement, under_served=(),
                             reason=f"no feasible chain for clients {missing}",
                             **common)
