@@ -42,7 +42,14 @@ def theorem35_bound(num_blocks: Sequence[int], t_tilde: Sequence[float],
     -----
     It prices the chain of the ``K`` fastest servers placed back to back, the
     farthest client paying every hop, the last server running only the blocks
-    still needed.  ``O(|V_s| log |V_s|)``.
+    still needed.  CG-BPRR's placement really contains that chain -- Phase 1
+    tiles blocks ``1..L`` from the left with exactly these servers -- so
+    every successful CG-BPRR run costs at most this (``proofs/theorem35.md``).
+    ``O(|V_s| log |V_s|)``.
+
+    References
+    ----------
+    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Theorem 3.5.
     """
     used = sorted((j for j, m in enumerate(num_blocks) if m >= 1),
                   key=lambda j: (t_tilde[j], j))

@@ -12,9 +12,14 @@ Algorithm 1 of [1]_ in three steps (``shared/spec/bprr-model.md`` §3):
    capacities);
 3. every request of a client on the client's shortest feasible chain.
 
-The hot loops run in Numba (:mod:`._cg_bprr_kernels`); a plain-Python
-reference of the same algorithm (:mod:`._cg_bprr_reference`) gives identical
-output and is selectable with ``implementation="reference"``.
+The hot loops run in Numba (:mod:`._cg_bprr_kernels`, one fused call); a
+plain-Python reference of the same algorithm (:mod:`._cg_bprr_reference`)
+gives identical output and is selectable with ``implementation="reference"``.
+
+What this implementation guarantees (``proofs/theorem35.md``): Phase 1 places
+the first servers back to back from block 1, so CG-BPRR succeeds iff the
+Step 1 counts sum to at least ``L`` (:func:`max_design_load` finds the largest
+design load that does), and its value satisfies Theorem 3.5 (17).
 
 References
 ----------
@@ -184,17 +189,37 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     CGBPRROutput
         The placement, routes and the quantities of Theorem 3.5.
 
+    See Also
+    --------
+    solve_cg_bprr : the same, evaluated and certified by lower bounds.
+    bprr_opt.bounds.theorem35_bound : the right-hand side of (17).
+
     Notes
     -----
-    ``O(|V_s| L^2 + |V_c| (|V_s| log |V_s| + sum_j m_j))``.  With
-    ``r_design >= |R|`` memory cannot bind on the routes (Step 1), so the
-    per-client shortest chains are an optimal routing of the placement
-    (Lemma 3.4).  With a smaller ``r_design`` the routes may break memory;
-    the evaluator then says so.
+    Success iff ``sum_j m_j >= L``.  Then, with ``o`` the visiting order
+    (increasing ``t~_j``, index on ties) and ``K`` the first prefix of ``o``
+    holding ``L`` blocks, the average per-token time satisfies Theorem 3.5,
+
+        T_CG <= sum_{i <= K} t~_{o(i)} m_{o(i)} - tau_{o(K)} (sum_{i <= K} m_{o(i)} - L),
+
+    for any ``r_design`` and caps: the first ``K`` servers are placed back to
+    back and form a chain (``proofs/theorem35.md``).  The ratio to the
+    optimum is unbounded (worst case ``L (t + tau) / (t + L tau)``).  With
+    ``r_design >= |R|`` memory cannot bind on the routes, so the per-client
+    shortest chains are an optimal routing of the placement (Lemma 3.4);
+    with a smaller ``r_design`` they may break memory and the evaluator
+    says so.  Time ``O(|V_s| L^2 + |V_c| (|V_s| log |V_s| + sum_j m_j))``.
+
+    Examples
+    --------
+    >>> from bprr_opt.generators import clustered_instance
+    >>> out = cg_bprr(clustered_instance())
+    >>> out.success, out.K, sum(out.num_blocks) >= 70
+    (True, 2, True)
 
     References
     ----------
-    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1.
+    .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1, Theorem 3.5.
     """
     if implementation not in IMPLEMENTATIONS:
         raise ValueError(f"implementation: must be one of "

@@ -259,3 +259,31 @@ def test_boundary_memories_never_break_the_evaluator(inst):
     out = cg_bprr(inst)
     if out.success:
         assert evaluate(inst, out.solution).feasible
+
+
+def test_solve_cli_with_r_design(tmp_path, capsys):
+    """Tests `bprr solve instance.json --method cg-bprr --r-design N --json`:
+    the design load reaches CG-BPRR, the document carries the bound and the
+    gap, and a design load no server can hold exits 1 with status
+    'infeasible' and the reason."""
+    import json
+
+    from bprr_opt.cli import main
+
+    inst = random_instance(5, 2, 2, L=6, regime="medium", seed=4)
+    path = tmp_path / "inst.json"
+    path.write_text(inst.to_json())
+    assert main(["solve", str(path), "--method", "cg-bprr", "--r-design",
+                 "6", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["stats"]["r_design"] == 6
+    assert doc["status"] == "feasible"
+    assert 0 < doc["bound_avg_per_token_ms"] <= doc["avg_per_token_ms"]
+    assert doc["gap"] == pytest.approx(
+        1 - doc["bound_avg_per_token_ms"] / doc["avg_per_token_ms"])
+    huge = max_design_load(inst) + 1
+    assert main(["solve", str(path), "--method", "cg-bprr", "--r-design",
+                 str(huge), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["status"] == "infeasible"
+    assert f"R_design <= {huge - 1}" in doc["message"]
