@@ -52,6 +52,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -265,8 +266,10 @@ class SimulationResult:
     ----------
     arrival, client
         Arrival time and client of each request.
-    chains, blocks
-        Server chain and blocks processed per hop.
+    chain_matrix, block_matrix, hops
+        Server chain and blocks processed per hop, row ``r`` padded with -1
+        and 0 after ``hops[r]`` entries; :attr:`chains` and :attr:`blocks`
+        give them as tuples.
     wait_raw
         ``W_r``: the largest per-hop wait.
     waiting
@@ -288,8 +291,9 @@ class SimulationResult:
     l_max: int
     arrival: np.ndarray
     client: np.ndarray
-    chains: tuple[tuple[int, ...], ...]
-    blocks: tuple[tuple[int, ...], ...]
+    chain_matrix: np.ndarray
+    block_matrix: np.ndarray
+    hops: np.ndarray
     wait_raw: np.ndarray
     waiting: np.ndarray
     ttft: np.ndarray
@@ -304,6 +308,16 @@ class SimulationResult:
     @property
     def num_requests(self) -> int:
         return int(self.arrival.size)
+
+    @cached_property
+    def chains(self) -> tuple[tuple[int, ...], ...]:
+        """Chain of every request (server indices, in order)."""
+        return _rows(self.chain_matrix, self.hops)
+
+    @cached_property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        """Blocks processed on every hop of every request."""
+        return _rows(self.block_matrix, self.hops)
 
     @property
     def finish(self) -> np.ndarray:
@@ -506,16 +520,34 @@ def simulate_reference(instance: Instance, policy: OnlinePolicy,
         state.commit(r, chain, ks, t + out["completion"][r])
         chains.append(tuple(int(j) for j in chain))
         blocks_all.append(tuple(ks))
+    width = max((len(ch) for ch in chains), default=0)
+    chain_m = np.full((N, width), -1, np.int64)
+    blk_m = np.zeros((N, width), np.int64)
+    for r, (ch, ks) in enumerate(zip(chains, blocks_all)):
+        chain_m[r, :len(ch)] = ch
+        blk_m[r, :len(ks)] = ks
     return SimulationResult(
         policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
-        client=arrivals.clients.copy(), chains=tuple(chains),
-        blocks=tuple(blocks_all), concurrency=conc,
+        client=arrivals.clients.copy(), chain_matrix=chain_m,
+        block_matrix=blk_m,
+        hops=np.array([len(ch) for ch in chains], np.int64),
+        concurrency=conc,
         runtime_s=time.perf_counter() - t0, engine="reference", **out)
 
 
 # ---------------------------------------------------------------------------
 # compiled engine
 # ---------------------------------------------------------------------------
+
+def _rows(matrix: np.ndarray, hops: np.ndarray) -> tuple[tuple[int, ...],
+                                                          ...]:
+    """Padded per-request rows -> tuple of tuples of their first entries."""
+    width = int(hops.max()) if hops.size else 0
+    rows = matrix[:, :width].tolist()
+    if hops.size and int(hops.min()) == width:  # every chain equally long
+        return tuple(map(tuple, rows))
+    return tuple(tuple(r[:k]) for r, k in zip(rows, hops.tolist()))
+
 
 def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
              engine: str = "numba",
@@ -586,13 +618,12 @@ def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
                                   f"({policy.method})")
         raise InfeasibleError(f"request {bad}: its chain needs more cache "
                               f"slots than a server has ({policy.method})")
-    chains = tuple(tuple(row[:h]) for row, h in zip(chain_m.tolist(),
-                                                    hops.tolist()))
-    blocks = tuple(tuple(row[:h]) for row, h in zip(blk_m.tolist(),
-                                                    hops.tolist()))
+    width = int(hops.max()) if hops.size else 0
     return SimulationResult(
         policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
-        client=arrivals.clients.copy(), chains=chains, blocks=blocks,
+        client=arrivals.clients.copy(),
+        chain_matrix=np.ascontiguousarray(chain_m[:, :width]),
+        block_matrix=np.ascontiguousarray(blk_m[:, :width]), hops=hops,
         wait_raw=W, waiting=B, ttft=ttft, completion=comp, prefill=pre,
         decode=dec, path_cost=cost, concurrency=conc, runtime_s=runtime,
         engine="numba")
