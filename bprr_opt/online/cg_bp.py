@@ -140,8 +140,9 @@ def design_r(scenario: Scenario, rate_per_ms: float, *,
     waiting, no allocation delay -- ⚠ so ``R`` underestimates the load).
     ``mu = lambda T1`` (Little's law) and
     ``R = min(round(mu + num_std sqrt(mu)), R_max)`` with
-    ``R_max = floor((sum M - s_m (L + n)) / (s_c (L + n)))``.  With several
-    clients ``T1`` is their mean.
+    ``R_max = floor((sum M - s_m (L + n)) / (s_c (L + n)))``, raised to 1 if
+    it rounds to 0 (vanishing rates).  With several clients ``T1`` is their
+    mean.
 
     Raises
     ------
@@ -170,5 +171,8 @@ def design_r(scenario: Scenario, rate_per_ms: float, *,
     T1 = sum(T) / len(T)
     mu = rate_per_ms * T1
     R_max = max_provisionable_r(inst)
-    R = min(matlab_round(mu + num_std * math.sqrt(mu)), R_max)
+    # R >= 1: with R = 0 a server may keep fewer free slots than it hosts
+    # blocks, and a request through it could never start (the authors' code
+    # would fail there; it only happens for rates -> 0)
+    R = max(1, min(matlab_round(mu + num_std * math.sqrt(mu)), R_max))
     return DesignR(T1, mu, R, R_max)

@@ -42,6 +42,7 @@ __all__ = [
     "OnlineParams",
     "Scenario",
     "Throughput",
+    "clustered_scenario",
     "load_scenario",
     "save_scenario",
     "scenario_from_instance",
@@ -421,6 +422,16 @@ def scenario_from_instance(instance: Instance) -> Scenario:
                     "rtt_overhead_ms": 50.0,
                     "rtt_prefill_overhead_ms": 55.0})
     return Scenario(instance, params)
+
+
+def clustered_scenario(requests: int = 100, l_max: int = 128) -> Scenario:
+    """The authors' clustered online scenario (spec §2.2): 7 MIG + 2 A100,
+    client with the MIG cluster, ``D_0 = 100`` ms (their run: 1e-3 req/ms,
+    100 requests).  ``requests`` only fills the instance's request count."""
+    from ..generators import clustered_instance
+
+    return scenario_from_instance(clustered_instance(
+        1, requests, l_max, variant="online"))
 
 
 def load_scenario(path: str | Path) -> Scenario:

@@ -71,11 +71,11 @@ def test_cg_bp_places_all_servers_and_covers_R(seed, R, graph, eta):
 @settings(max_examples=15)
 @given(seed=st.integers(0, 2**31 - 1),
        graph=st.sampled_from(["Abvt", "Bellcanada"]),
-       rate=st.sampled_from([5e-5, 1e-4, 5e-4, 1e-3, 2e-3]))
+       rate=st.sampled_from([1e-9, 5e-5, 1e-4, 5e-4, 1e-3, 2e-3]))
 def test_design_r_rule(seed, graph, rate):
     """Tests spec §4: T1 from CG-BPRR with R = 1 (public cg_bprr, no MIG
     cap) and networkx's shortest path under WS-RR's static costs;
-    R = min(round(mu + sqrt(mu)), R_max) with MATLAB rounding."""
+    R = min(round(mu + sqrt(mu)), R_max) with MATLAB rounding (at least 1)."""
     scen = topology_scenario(graph, seed=seed)
     inst = scen.instance
     d = design_r(scen, rate)
@@ -91,4 +91,5 @@ def test_design_r_rule(seed, graph, rate):
                                     rel=1e-12)
     mu = rate * d.T1_ms
     assert d.mu == pytest.approx(mu, rel=1e-12)
-    assert d.R == min(math.floor(d.mu + math.sqrt(d.mu) + 0.5), d.R_max)
+    assert d.R == max(1, min(math.floor(d.mu + math.sqrt(d.mu) + 0.5),
+                             d.R_max))

@@ -125,3 +125,24 @@ def test_cli_rejects_non_scenario(tmp_path, capsys):
     capsys.readouterr()
     assert main(["simulate", str(inst)]) == 2
     assert "online: missing required field" in capsys.readouterr().err
+
+
+def test_clustered_scenario_runs_every_method():
+    """Tests the clustered online scenario (spec §2.2: client with the MIG
+    cluster, raw RTT 5 / 100 ms, t = rho + 50, D_0 = 100 ms) under every
+    method on the same arrivals, and its file form through the CLI."""
+    from bprr_opt.online.scenario import clustered_scenario
+
+    scen = clustered_scenario()
+    p = scen.params
+    assert p.initial_delay_ms == 100.0
+    assert p.client_raw_rtt[0] == (5.0,) * 7 + (100.0,) * 2
+    assert scen.instance.clients[0].rtt == (55.0,) * 7 + (150.0,) * 2
+    assert p.server_rtt[0][1] == 5.0 and p.server_rtt[0][8] == 100.0
+    arr = poisson_arrivals(30, 1e-3, seed=42)
+    from bprr_opt.online.experiment import run_methods
+
+    res = run_methods(scen, arr, rate_per_ms=1e-3)
+    assert [m.requests for m in res] == [30] * 5
+    prop = res[0].result.policy.placement
+    assert all(m <= 4 for m in prop.num_blocks[:7])
