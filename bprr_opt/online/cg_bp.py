@@ -3,9 +3,9 @@
 CG-BP is Steps 1-2 of CG-BPRR (Algorithm 1 of [1]_) with the online
 scenario's MIG cap: ``m_j = min(floor(M_j / (s_m + s_c R)), L)``, capped at
 ``mig_max_blocks`` (4) on MIG slices, then the greedy placement in increasing
-amortised per-block time.  It runs the compiled CG-BPRR kernels of
-:mod:`bprr_opt.heuristics._cg_bprr_kernels` (the cap goes in through their
-``max_blocks`` argument); this module adds the choice of the design load
+amortised per-block time.  It runs the compiled CG-BPRR kernel of
+:mod:`bprr_opt.heuristics._cg_bprr_kernels` (``run_cg_bprr``; the cap goes in
+through its ``max_blocks`` argument, and no request is routed); this module adds the choice of the design load
 ``R`` from the arrival rate (:func:`design_r`).
 
 The kernels match spec §5 on every point checked: ``t~_j = (max_c t_cj +
@@ -108,11 +108,10 @@ def cg_bp(scenario: Scenario, r_design: int, *,
     arr = inst.to_arrays()
     L = inst.L
     caps = scenario.max_blocks(mig_cap)
-    m = _jit.block_counts(arr.memory, arr.s_m, arr.s_c, R, L, caps)
-    t_star = arr.rtt.max(axis=0)
-    cap, tt = _jit.cap_and_speed(m, arr.memory, arr.tau, t_star, arr.s_m,
-                                 arr.s_c, R)
-    a, order, K, C = _jit.greedy_placement(m, tt, cap, L, R)
+    # Steps 1-2 of CG-BPRR in its fused kernel (no request to route here)
+    m, cap, tt, a, order, K, C, _, _ = _jit.run_cg_bprr(
+        arr.memory, arr.tau, arr.rtt, np.zeros(inst.num_clients, np.int64),
+        arr.s_m, arr.s_c, R, L, caps)
     short = [b + 1 for b in range(L) if C[b] < R]
     if short:
         raise InfeasibleError(
