@@ -135,11 +135,9 @@ def greedy_placement(m, t_tilde, cap, L, R):
         j = order[visited - 1]
         mj = m[j]
         width = L - mj + 1
-        n_under = 0
-        for b in range(L):
-            under[b + 1] = under[b] + (1 if C[b] < R else 0)
-        n_under = under[L]
-        if n_under > 0:
+        if K < 0:  # some C_b < R (C only grows, so K < 0 iff so)
+            for b in range(L):
+                under[b + 1] = under[b] + (1 if C[b] < R else 0)
             best_a = -1
             best = 0.0
             for s in range(width):
