@@ -56,9 +56,10 @@ BOUNDS: dict[str, str] = {
 }
 
 # The paper LP has |R| |V_s| (|V_s| + 1) flow columns (times five with the
-# McCormick auxiliaries).  It takes ~0.5 s at 300 and is rarely the best
-# bound, so the default set runs it (with cuts) only on models this small.
-LP_PAPER_MAX_FLOWS = 300
+# McCormick auxiliaries).  With the Pyomo import it costs seconds and is
+# rarely the best bound, so the default set runs it (with cuts) only on models
+# this small (e.g. 4 servers x 4 requests).
+LP_PAPER_MAX_FLOWS = 100
 
 
 @dataclass(frozen=True)
