@@ -36,8 +36,8 @@ def client_chain_costs(instance: Instance) -> np.ndarray:
     A knapsack over servers and covered blocks: ``f_j(b)`` is the cheapest way
     to process ``b`` blocks on servers ``0..j``, and
 
-        f_j(b) = min( f_{j-1}(b),
-                      t_cj + tau_j b + min_{b - K_j <= b' < b} (f_{j-1}(b') - tau_j b') ),
+        f_j(b) = min( f_{j-1}(b),  t_cj + tau_j b
+                      + min_{b - K_j <= b' < b} (f_{j-1}(b') - tau_j b') ),
 
     a sliding-window minimum, vectorised over clients and blocks:
     ``O(|V_s| |V_c| L K)`` elementary operations in ``O(|V_s|)`` numpy calls.

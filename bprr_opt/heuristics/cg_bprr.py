@@ -40,7 +40,7 @@ import numpy as np
 from ..instance import Instance
 from ..numerics import floor_div
 from ..params import SolveParams
-from ..result import Result, Status, build_result
+from ..result import Result, build_result
 from ..solution import Placement, Route, Solution
 from . import _cg_bprr_kernels as _jit
 from . import _cg_bprr_reference as _ref
@@ -200,7 +200,8 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     (increasing ``t~_j``, index on ties) and ``K`` the first prefix of ``o``
     holding ``L`` blocks, the average per-token time satisfies Theorem 3.5,
 
-        T_CG <= sum_{i <= K} t~_{o(i)} m_{o(i)} - tau_{o(K)} (sum_{i <= K} m_{o(i)} - L),
+        T_CG <= sum_{i <= K} t~_{o(i)} m_{o(i)}
+                - tau_{o(K)} (sum_{i <= K} m_{o(i)} - L),
 
     for any ``r_design`` and caps: the first ``K`` servers are placed back to
     back and form a chain (``proofs/theorem35.md``).  The ratio to the
