@@ -5,8 +5,9 @@ scenario's MIG cap: ``m_j = min(floor(M_j / (s_m + s_c R)), L)``, capped at
 ``mig_max_blocks`` (4) on MIG slices, then the greedy placement in increasing
 amortised per-block time.  It runs the compiled CG-BPRR kernel of
 :mod:`bprr_opt.heuristics._cg_bprr_kernels` (``run_cg_bprr``; the cap goes in
-through its ``max_blocks`` argument, and no request is routed); this module adds the choice of the design load
-``R`` from the arrival rate (:func:`design_r`).
+through its ``max_blocks`` argument, and no request is routed); this module
+adds the choice of the design load ``R`` from the arrival rate
+(:func:`design_r`).
 
 The kernels match spec §5 on every point checked: ``t~_j = (max_c t_cj +
 tau_j m_j) / m_j``; stable order (lower index on ties); ``t0 = max t~ + 1``;
