@@ -254,3 +254,43 @@ def test_bound_cli(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: servers[1].memory: must be > 0, got -2"]
     assert not out2.exists()
+
+
+def _small_lp():
+    """min x0 + 2 x1 + 0.5 x2  s.t.  x0 + x1 >= 1,  x1 + x2 <= 1.5,
+    x0 - x2 = 0.25,  0 <= x <= 1  (optimum 1.375 at x = (1, 0, 0.75))."""
+    import highspy
+
+    h = highspy.Highs()
+    h.silent()
+    inf = highspy.kHighsInf
+    for cost in (1.0, 2.0, 0.5):
+        h.addVar(0.0, 1.0)
+        h.changeColCost(h.getNumCol() - 1, cost)
+    h.addRow(1.0, inf, 2, np.array([0, 1], np.int32), np.array([1.0, 1.0]))
+    h.addRow(-inf, 1.5, 2, np.array([1, 2], np.int32), np.array([1.0, 1.0]))
+    h.addRow(0.25, 0.25, 2, np.array([0, 2], np.int32), np.array([1.0, -1.0]))
+    h.run()
+    return h
+
+
+def test_lagrangian_certificate_is_tight_at_the_duals():
+    """Tests the LP certificate of lp_relax on a small LP with a known
+    optimum: at HiGHS's duals it equals the optimum."""
+    from bprr_opt.bounds.lp_relax import _lagrangian_bound
+
+    h = _small_lp()
+    assert h.getInfo().objective_function_value == pytest.approx(1.375)
+    y = np.asarray(h.getSolution().row_dual)
+    assert _lagrangian_bound(h.getLp(), y) == pytest.approx(1.375, abs=1e-12)
+
+
+@settings(max_examples=200)
+@given(st.lists(st.floats(-10, 10), min_size=3, max_size=3))
+def test_lagrangian_certificate_is_a_bound_for_any_duals(y):
+    """Tests weak duality as implemented: for arbitrary row multipliers the
+    certificate never exceeds the LP optimum."""
+    from bprr_opt.bounds.lp_relax import _lagrangian_bound
+
+    h = _small_lp()
+    assert _lagrangian_bound(h.getLp(), np.array(y)) <= 1.375 + 1e-12
