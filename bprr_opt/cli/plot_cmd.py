@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..experiments.analysis import METRICS, SUCCESS
+from ..experiments.plots import PROFILE_METRICS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     prof = psub.add_parser("profile",
                            help="Dolan-More performance profile")
-    prof.add_argument("--metric", choices=METRICS, default="runtime_s")
+    prof.add_argument("--metric", choices=PROFILE_METRICS,
+                      default="runtime_s")
     prof.add_argument("--success", choices=SUCCESS, default="feasible",
                       help="what counts as solved (default feasible)")
 

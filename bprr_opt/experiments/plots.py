@@ -25,6 +25,10 @@ from .profiles import performance_profile, performance_ratios, profile_taus
 __all__ = ["bars_figure", "cdf_figure", "placement_figure", "profile_figure",
            "save_figure"]
 
+PROFILE_METRICS = ("runtime_s", "value")
+# runtimes below this are clamped in profiles (timer noise, not speed)
+RUNTIME_FLOOR_S = 1e-6
+
 _LABELS = {"value": "per-token time (ms)", "runtime_s": "runtime (s)",
            "gap": "reported gap"}
 
@@ -106,7 +110,7 @@ def placement_figure(instance: Instance, solution: Solution,
                  label="memory use / M_j")
     verdict = (f"{ev.avg_per_token_ms:.4f} ms/token" if ev.feasible
                else "INFEASIBLE")
-    ax.set_title(title or f"{instance.name}: {verdict}")
+    ax.set_title(title or f"{instance.name}: {verdict}", fontsize=10)
     return fig
 
 
@@ -140,7 +144,8 @@ def cdf_figure(df: Any, metric: str = "value") -> Any:
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    ax.set_title(f"CDF of {_LABELS.get(metric, metric)} over feasible runs")
+    ax.set_title(f"CDF of {_LABELS.get(metric, metric)} over feasible runs",
+                 fontsize=10)
     return fig
 
 
@@ -174,7 +179,7 @@ def bars_figure(df: Any, metric: str = "value", level: float = 0.95) -> Any:
                   fontsize=8)
     ax.set_ylabel(f"mean {_LABELS.get(metric, metric)}")
     ax.set_title(f"mean {_LABELS.get(metric, metric)}, "
-                 f"{100 * level:g}% confidence interval")
+                 f"{100 * level:g}% confidence interval", fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     return fig
 
@@ -186,14 +191,24 @@ def profile_figure(df: Any, metric: str = "runtime_s",
     Problems are the instances every configuration ran; a run that did not
     succeed (``success``: feasible or proven optimal) is a failure
     (``inf``).  ``x`` is ``tau`` on a log2 axis, ``y`` is ``rho_s(tau)``.
+    Runtimes are clamped below at 1 microsecond (ratios need positive
+    costs); a zero value is refused.
 
     References
     ----------
     .. [1] Dolan & Moré (2002), Math. Programming 91:201–213.
     """
+    if metric not in PROFILE_METRICS:
+        raise BprrError(f"metric: a profile needs positive costs, use one of "
+                        f"{', '.join(PROFILE_METRICS)}, got {metric!r}")
     matrix = metric_matrix(df, metric, success).dropna(axis=0, how="any")
     _need_rows(matrix, "instance run by every configuration")
-    ratios = performance_ratios(matrix.to_numpy(dtype=float))
+    try:
+        ratios = performance_ratios(
+            matrix.to_numpy(dtype=float),
+            floor=RUNTIME_FLOOR_S if metric == "runtime_s" else 0.0)
+    except ValueError as exc:
+        raise BprrError(f"profile: {exc}") from None
     taus = profile_taus(ratios)
     top = float(taus.max()) * 1.25 if taus.max() > 1 else 2.0
     taus = np.append(taus, top)
@@ -208,7 +223,8 @@ def profile_figure(df: Any, metric: str = "runtime_s",
     ax.set_xlabel(f"tau (ratio to the best {_LABELS.get(metric, metric)})")
     ax.set_ylabel("rho(tau): share of instances")
     ax.set_title(f"performance profile on {_LABELS.get(metric, metric)} "
-                 f"({len(matrix)} instances, success = {success})")
+                 f"({len(matrix)} instances, success = {success})",
+                 fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     return fig

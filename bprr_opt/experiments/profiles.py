@@ -24,29 +24,34 @@ import numpy as np
 __all__ = ["performance_profile", "performance_ratios", "profile_taus"]
 
 
-def performance_ratios(costs: Any) -> np.ndarray:
+def performance_ratios(costs: Any, floor: float = 0.0) -> np.ndarray:
     """Return the ratios ``r_{p,s}`` of a problems x solvers cost matrix.
 
     Parameters
     ----------
     costs : array_like, shape (n_p, n_s)
-        Non-negative costs; ``inf`` or ``nan`` marks a failure.
+        Costs of the successful runs; ``inf`` or ``nan`` marks a failure.
+    floor : float, optional (default = 0.0)
+        Finite costs below ``floor`` are raised to it.  Ratios need positive
+        costs; for runtimes pass the timer resolution, so that a run timed
+        at 0 s does not make every other run infinitely slower.
 
     Returns
     -------
     ratios : numpy.ndarray, shape (n_p, n_s)
-        ``t / min_s t`` per row; failures are ``inf``.  A zero cost is
-        ratio 1 if it is the row's best (any positive cost in that row is
-        then ``inf``).  A row where every solver failed is all ``inf``.
+        ``t / min_s t`` per row; failures are ``inf``.  A row where every
+        solver failed is all ``inf``.
 
     Raises
     ------
     ValueError
-        If the matrix is not 2-D or holds a negative cost.
+        If the matrix is not 2-D, a cost is negative, or a finite cost
+        (after ``floor``) is zero.
 
     Notes
     -----
-    ``O(n_p n_s)``.
+    ``O(n_p n_s)``.  Dolan and Moré define ratios for positive costs only;
+    a zero cost is refused rather than given a ratio by convention.
     """
     t = np.array(costs, dtype=float)
     if t.ndim != 2:
@@ -54,14 +59,18 @@ def performance_ratios(costs: Any) -> np.ndarray:
     if np.any(t < 0):
         raise ValueError("costs: must be >= 0 (inf or nan for failures)")
     t[~np.isfinite(t)] = np.inf
+    finite = np.isfinite(t)
+    t[finite] = np.maximum(t[finite], floor)
+    if np.any(t[finite] <= 0):
+        raise ValueError(
+            "costs: finite costs must be > 0 (pass floor= to clamp "
+            "runtimes measured as 0)")
     r = np.full_like(t, np.inf)
     if t.size == 0:
         return r
-    best = t.min(axis=1, keepdims=True)
-    best_b = np.broadcast_to(best, t.shape)
-    pos = np.isfinite(best_b) & (best_b > 0) & np.isfinite(t)
-    r[pos] = t[pos] / best_b[pos]
-    r[(best_b == 0) & (t == 0)] = 1.0
+    best = np.broadcast_to(t.min(axis=1, keepdims=True), t.shape)
+    ok = finite & np.isfinite(best)
+    r[ok] = t[ok] / best[ok]
     return r
 
 

@@ -319,3 +319,13 @@ def test_dry_run_counts_jobs_and_writes_nothing(tmp_path, capsys):
                  "--dry-run"]) == 0
     assert "12 instances, 24 jobs" in capsys.readouterr().out
     assert not (tmp_path / "s.db").exists()
+
+
+@pytest.mark.parametrize("name", ["small.yaml", "solvers.yaml"])
+def test_example_specs_are_valid(name):
+    """Tests that the shipped example specs validate and expand."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "sweeps" / name
+    jobs = expand_jobs(load_spec(path))
+    assert len(jobs) == {"small.yaml": 96, "solvers.yaml": 60}[name]

@@ -234,3 +234,29 @@ def test_cli_sweep_exit_codes_and_summary(tmp_path, capsys):
     assert main(args) == 0  # nothing left to run, nothing failed now
     assert "0 done, 0 failed, 2 skipped" in capsys.readouterr().out
     assert len(table(db)) == 2
+
+
+def test_rich_progress_counts(tmp_path):
+    """Tests the progress bar text: done / failed / skipped and the total."""
+    import io
+
+    from rich.console import Console
+
+    from bprr_opt.experiments.progress import RichProgress
+    from bprr_opt.experiments.runner import SweepSummary
+
+    _, jobs = _jobs(spec_doc())
+    buf = io.StringIO()
+    bar = RichProgress(Console(file=buf, force_terminal=True, width=150),
+                       label="t")
+    bar.on_start(total=5, skipped=1)
+    ok = dict(failure_row(jobs[0], ""), status="feasible", error=None)
+    bar.on_row(ok, True)
+    bar.on_row(ok, True)
+    bar.on_row(failure_row(jobs[1], "Boom: [red]x[/]"), True)
+    bar.on_row(ok, False)
+    bar.on_end(SweepSummary(5, 2, 2, 1, 0.1, "processes"))
+    out = buf.getvalue()
+    assert "2 done" in out and "1 failed" in out and "2 skipped" in out
+    assert "4/4" in out  # 5 jobs, 1 skipped at start: 4 to run
+    assert "Boom: [red]x[/]" in out  # error text printed verbatim
