@@ -1,1 +1,40 @@
-"""Exact methods (MILP formulations, RR-ILP)."""
+"""Exact methods: the paper's MILP (13), the RR-ILP (19), the solver plug, export.
+
+Pyomo is imported only when a model is built or solved, so importing this
+package stays cheap.
+"""
+
+from .export import EXPORT_FORMATS, export_model, model_text
+from .milp import (
+                   build_paper_model,
+                   set_paper_warm_start,
+                   solution_from_paper_model,
+                   solve_milp_paper,
+)
+from .rr_ilp import (
+                     build_rr_model,
+                     memory_cannot_bind,
+                     route_optimally,
+                     solve_rr_ilp,
+                     solve_rr_ilp_method,
+)
+from .solver import SolverRun, Termination, available_solvers, run_solver
+
+__all__ = [
+           "EXPORT_FORMATS",
+           "SolverRun",
+           "Termination",
+           "available_solvers",
+           "build_paper_model",
+           "build_rr_model",
+           "export_model",
+           "memory_cannot_bind",
+           "model_text",
+           "route_optimally",
+           "run_solver",
+           "set_paper_warm_start",
+           "solution_from_paper_model",
+           "solve_milp_paper",
+           "solve_rr_ilp",
+           "solve_rr_ilp_method",
+]

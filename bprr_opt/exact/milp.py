@@ -66,6 +66,7 @@ __all__ = [
     "set_paper_warm_start",
     "solution_from_paper_model",
     "solve_milp_paper",
+    "warm_start_solution",
 ]
 
 SOURCE = "S"
@@ -297,6 +298,36 @@ def solution_from_paper_model(instance: Instance, model: Any) -> Solution:
     return Solution(placement, routes)
 
 
+def warm_start_solution(instance: Instance, params: SolveParams
+                        ) -> tuple[Solution | None, list[str]]:
+    """Return the solution ``params.warm_start`` stands for, and notes.
+
+    A :class:`~bprr_opt.solution.Solution` is returned as is; a method name
+    (e.g. ``"cg-bprr"``) is solved first with the same parameters and its
+    solution used if the evaluator accepts it (otherwise no warm start, and
+    the note says why).
+
+    Raises
+    ------
+    BprrError
+        If ``params.warm_start`` names an unknown method.
+    """
+    ws: Any = params.warm_start
+    if ws is None or isinstance(ws, Solution):
+        return ws, []
+    from dataclasses import replace
+
+    from ..solve import solve
+
+    res = solve(instance, str(ws), replace(params, warm_start=None,
+                                           verbose=False))
+    if res.is_feasible():
+        return res.solution, [f"warm start: {ws} solution "
+                              f"({res.value:.9g} ms/token)"]
+    return None, [f"warm start: {ws} found no feasible solution "
+                  f"({res.status.value}); solved without"]
+
+
 def _padded_warm_start(instance: Instance, warm: Solution,
                        allow_unused: bool) -> tuple[Solution, str]:
     """Check a warm start and give idle servers one block if ``m_j >= 1``."""
@@ -371,9 +402,10 @@ def solve_milp_paper(instance: Instance,
         The problem data.
     params
         ``solver`` (default HiGHS), ``time_limit``, ``mip_gap``, ``threads``,
-        ``seed``, ``verbose``; ``warm_start`` (a feasible solution, passed to
-        the solver as a MIP start; servers it leaves idle get one idle block
-        when ``m_j >= 1`` is required); ``allow_unused``.
+        ``seed``, ``verbose``; ``warm_start`` (a feasible solution, or the
+        name of a method whose solution to use, passed to the solver as a
+        MIP start; servers it leaves idle get one idle block when
+        ``m_j >= 1`` is required); ``allow_unused``.
 
     Returns
     -------
@@ -416,11 +448,10 @@ def solve_milp_paper(instance: Instance,
     params = params or SolveParams()
     t0 = time.perf_counter()
     model = build_paper_model(instance, allow_unused=params.allow_unused)
-    notes = []
-    warm = params.warm_start is not None
+    given, notes = warm_start_solution(instance, params)
+    warm = given is not None
     if warm:
-        start, note = _padded_warm_start(instance, params.warm_start,
-                                         params.allow_unused)
+        start, note = _padded_warm_start(instance, given, params.allow_unused)
         if note:
             notes.append(note)
         set_paper_warm_start(instance, model, start)
@@ -433,7 +464,7 @@ def solve_milp_paper(instance: Instance,
     stats["constraints"] = model.nconstraints()
     if warm:
         stats["warm_start_avg_per_token_ms"] = evaluate(
-            instance, params.warm_start).avg_per_token_ms
+            instance, given).avg_per_token_ms
     return build_result(
         instance, solution, method="milp-paper", status=run.status,
         runtime_s=time.perf_counter() - t0, solver=run.solver,

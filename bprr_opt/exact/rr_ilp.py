@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from ..errors import BprrError, SolutionError
@@ -293,7 +294,7 @@ def solve_rr_ilp(instance: Instance, placement: Placement,
         return _no_chain(instance, t0, "ilp")
     model = build_rr_model(instance, placement)
     warm = params.warm_start
-    use_start = (warm is not None and warm.placement == placement
+    use_start = (isinstance(warm, Solution) and warm.placement == placement
                  and evaluate(instance, warm).feasible)
     if use_start:
         _set_start(model, warm)
@@ -351,6 +352,10 @@ def route_optimally(instance: Instance, placement: Placement,
 def solve_rr_ilp_method(instance: Instance, params: SolveParams) -> Result:
     """``solve(instance, "rr-ilp", params)``: route ``params.warm_start``'s placement.
 
+    ``params.warm_start`` is a solution, or the name of a method whose
+    placement to re-route (``"petals"`` gives the paper's "RR only"
+    ablation); its routes are the MIP start when they are feasible.
+
     Raises
     ------
     BprrError
@@ -360,4 +365,13 @@ def solve_rr_ilp_method(instance: Instance, params: SolveParams) -> Result:
         raise BprrError(
             "warm_start: rr-ilp routes a fixed placement; pass a solution "
             "holding it (--warm-start solution.json)")
-    return route_optimally(instance, params.warm_start.placement, params)
+    from .milp import warm_start_solution
+
+    given, notes = warm_start_solution(instance, params)
+    if given is None:
+        raise BprrError(f"warm_start: no placement to route ({notes[0]})")
+    res = route_optimally(instance, given.placement,
+                          replace(params, warm_start=given))
+    if notes:
+        res = replace(res, message="; ".join([res.message, *notes]))
+    return res

@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from enum import Enum
@@ -266,6 +267,11 @@ def _run_highs(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
         options["mip_abs_gap"] = 0.0
     if params.threads is not None:
         options["threads"] = int(params.threads)
+        # HiGHS keeps one global thread pool per process and refuses a
+        # different thread count later unless the pool is reset.
+        import highspy
+
+        highspy.Highs.resetGlobalScheduler(True)
     opt.highs_options = options
     res = opt.solve(model)
     term = _termination(res.termination_condition)
@@ -486,10 +492,10 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
             f"objective_scale: must be > 0, got {objective_scale!r}")
     name = params.solver.strip().lower()
     t0 = time.perf_counter()
-    # Pyomo's interfaces print to stdout on some paths; keep our CLI output
-    # clean unless a log was asked for.
-    sink = contextlib.nullcontext() if params.verbose else \
-        contextlib.redirect_stdout(io.StringIO())
+    # The solver log (verbose) goes to stderr, so that stdout keeps only the
+    # CLI's result (e.g. JSON); without verbose, stray prints are dropped.
+    sink = contextlib.redirect_stdout(
+        sys.stderr if params.verbose else io.StringIO())
     with sink:
         if name == "highs":
             raw = _run_highs(model, params, warm_start)

@@ -45,7 +45,7 @@ def _assert_matches_oracle(inst: Instance, allow_unused: bool) -> None:
     assert res.bound <= res.value + 1e-6 * max(1.0, res.value)
 
 
-@settings(max_examples=90)
+@settings(max_examples=120)
 @given(tiny_instances())
 @example(random_instance(2, 2, 3, 4, regime="tight", seed=0))
 @example(random_instance(2, 2, 3, 3, regime="medium", seed=5))
@@ -57,7 +57,7 @@ def test_milp_equals_brute_force(inst):
     _assert_matches_oracle(inst, allow_unused=False)
 
 
-@settings(max_examples=80)
+@settings(max_examples=100)
 @given(odd_memory_instances(), st.booleans())
 def test_milp_equals_brute_force_binding_memory(inst, allow_unused):
     """Tests the same on memories that bind exactly or miss by 1/16 of a
@@ -143,7 +143,7 @@ def instance_and_solution(draw):
     return inst, sol, draw(st.booleans())
 
 
-@settings(max_examples=120)
+@settings(max_examples=200)
 @given(instance_and_solution())
 def test_model_feasible_set_is_the_evaluators(case):
     """Tests that a solution is a point of the MILP (every row and bound
@@ -307,3 +307,14 @@ def test_cli_solve_milp_paper(tmp_path, capsys):
     assert code == 2
     assert err.startswith("error: solver:") and err.count("\n") == 1
     assert not bad_out.exists()
+
+
+def test_warm_start_from_a_method():
+    """Tests a method name as warm start: its solution is computed first,
+    used as MIP start (noted in the message), and the optimum is reached."""
+    inst = random_instance(2, 1, 2, 3, regime="medium", seed=9)
+    value, _ = brute_force_optimum(inst)
+    res = solve_milp_paper(inst, SolveParams(warm_start="cg-bprr"))
+    assert res.status is Status.OPTIMAL
+    assert res.value == pytest.approx(value, rel=1e-6)
+    assert "warm start: cg-bprr" in res.message

@@ -24,7 +24,7 @@ from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.params import SolveParams
 from bprr_opt.result import Status
 from bprr_opt.solution import Placement, save_solution
-from bprr_opt.solve import solve
+from bprr_opt.solve import available_methods, solve
 
 
 @st.composite
@@ -182,3 +182,24 @@ def test_cli_rr_ilp(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: warm_start:")
     assert err.count("\n") == 1
+
+
+@settings(max_examples=20)
+@given(generated_instances(max_servers=6, max_clients=3, max_requests=4,
+                           max_L=8))
+def test_rr_ilp_on_cg_bprr_placement(inst):
+    """Tests the rr-ilp method with a method name as warm start: re-routing
+    CG-BPRR's placement cannot beat CG-BPRR's own routing, because its Step 1
+    keeps memory from binding (Lemma 3.4), so both values agree."""
+    if "cg-bprr" not in available_methods():
+        pytest.skip("cg-bprr is not part of this build")
+    cg = solve(inst, "cg-bprr")
+    if not cg.is_feasible():
+        with pytest.raises(BprrError, match="no placement"):
+            solve(inst, "rr-ilp", SolveParams(warm_start="cg-bprr"))
+        return
+    res = solve(inst, "rr-ilp", SolveParams(warm_start="cg-bprr"))
+    assert res.status is Status.OPTIMAL
+    assert res.solution.placement == cg.solution.placement
+    assert res.value == pytest.approx(cg.value, rel=1e-9, abs=1e-9)
+    assert "warm start: cg-bprr" in res.message

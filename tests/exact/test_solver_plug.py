@@ -165,3 +165,17 @@ def test_infeasible_or_unbounded_with_free_variable():
     m.obj = pyo.Objective(expr=m.x)
     raw = _Raw(Termination.INFEASIBLE_OR_UNBOUNDED, False, None, None, "", {})
     assert _status(raw, m, None)[0] is Status.ERROR
+
+
+def test_thread_count_can_change_and_log_goes_to_stderr(capfd):
+    """Tests that HiGHS runs with different thread counts in one process
+    (its global pool is reset), and that the verbose log is written to
+    stderr, leaving stdout to the caller."""
+    for threads in (1, 2, 1):
+        run = run_solver(knapsack(), SolveParams(threads=threads))
+        assert run.status is Status.OPTIMAL, run.message
+    capfd.readouterr()
+    run_solver(knapsack(), SolveParams(verbose=True))
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert "HiGHS" in err
