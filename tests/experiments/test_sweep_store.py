@@ -88,40 +88,27 @@ def test_stored_values_are_the_evaluators(mixed_store):
             assert doc["status"] == res.status.value
 
 
-def test_rerun_skips_everything(mixed_store):
-    """Tests that a second run of the same sweep runs nothing new."""
+def test_rerun_skips_everything_retry_reruns_errors(mixed_store):
+    """Tests re-runs: all skipped; with ``retry_failed`` only errors re-run."""
     path, items, jobs, _ = mixed_store
-    before = table(path, ("key", "started_at", "worker"))
+    cols = ("key", "status", "started_at", "worker")
+    before = table(path, cols)
     with ResultStore(path) as store:
         summary = run_sweep(jobs, store, ProcessPoolBackend(2),
                             instances=items)
-    assert (summary.skipped, summary.done, summary.failed) == (36, 0, 0)
-    assert table(path, ("key", "started_at", "worker")) == before
-
-
-def test_retry_failed_reruns_only_errors(tmp_path):
-    """Tests ``retry_failed``: error rows run again, the others stay."""
-    doc = spec_doc(
-        instances=[{"generator": "random",
-                    "params": {"n_servers": 3, "requests": 1, "L": 4},
-                    "seeds": [0]}],
-        grid=[{"methods": ["cg-bprr"]},
-              {"methods": ["milp-paper"], "solvers": ["no-such-solver"]}])
-    items, jobs = _jobs(doc)
-    path = tmp_path / "r.db"
-    with ResultStore(path, create=True) as store:
-        # a stored error row for the cg-bprr job, a real one for milp-paper
-        cg = next(j for j in jobs if j.method == "cg-bprr")
-        store.add_row(failure_row(cg, "RuntimeError: transient"))
-        summary = run_sweep(jobs, store, ProcessPoolBackend(1),
-                            instances=items)
-        assert (summary.skipped, summary.failed) == (1, 1)
-        summary = run_sweep(jobs, store, ProcessPoolBackend(1),
+        assert (summary.skipped, summary.done, summary.failed) == (36, 0, 0)
+        assert table(path, cols) == before
+        summary = run_sweep(jobs, store, ProcessPoolBackend(2),
                             instances=items, retry_failed=True)
-        assert (summary.skipped, summary.done, summary.failed) == (0, 1, 1)
-        rows = {r["method"]: r for r in store.rows()}
-    assert rows["cg-bprr"]["error"] is None
-    assert rows["milp-paper"]["status"] == "error"
+    assert (summary.skipped, summary.done, summary.failed) == (24, 0, 12)
+    after = {r[0]: r for r in table(path, cols)}
+    assert len(after) == 36
+    for row in before:
+        if row[1] == "error":  # run again: a new start time
+            assert after[row[0]][1] == "error"
+            assert after[row[0]][2] != row[2]
+        else:
+            assert after[row[0]] == row
 
 
 def test_dead_worker_is_recorded_and_others_complete(tmp_path):
@@ -129,7 +116,7 @@ def test_dead_worker_is_recorded_and_others_complete(tmp_path):
     doc = spec_doc(
         instances=[{"generator": "random",
                     "params": {"n_servers": 3, "requests": 1, "L": 4},
-                    "seeds": [0, 1]}],
+                    "seeds": [0]}],
         grid={"methods": ["cg-bprr", "petals"]})
     items, jobs = _jobs(doc)
     path = tmp_path / "d.db"
@@ -138,7 +125,7 @@ def test_dead_worker_is_recorded_and_others_complete(tmp_path):
                             ProcessPoolBackend(2, function=die_on_petals),
                             instances=items)
         rows = store.rows()
-    assert (summary.done, summary.failed) == (2, 2)
+    assert (summary.done, summary.failed) == (1, 1)
     for r in rows:
         if r["method"] == "petals":
             assert r["status"] == "error"
