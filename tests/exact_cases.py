@@ -5,6 +5,8 @@ Sizes follow the brute force's range (L <= 4, <= 3 servers, <= 2 clients,
 more than two requests HiGHS needs seconds per instance, so three-server
 instances carry at most two requests in total (two-server instances take the
 full range).  That keeps a few hundred exact solves inside the test budget.
+Top level (like ``brute_force.py``) because the interval-formulation tests
+use it too.
 """
 
 from __future__ import annotations

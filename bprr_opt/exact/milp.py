@@ -215,41 +215,31 @@ def build_paper_model(instance: Instance, *, allow_unused: bool = False) -> Any:
         + mdl.delta[r, i, j] <= a_of(j) + m_of(j) - 1,
         doc="(13f) beta + delta <= a_j + m_j - 1")
 
-    # -- McCormick rows for x = f * y ----------------------------------------
-    factor = {  # auxiliary -> (node whose value is y, getter)
-        "alpha": (1, a_of), "beta": (0, a_of),
-        "gamma": (1, m_of), "delta": (0, m_of),
-    }
-    for name, (end, getter) in factor.items():
+    # -- McCormick rows for x = f * y, y in [0, U] --------------------------
+    def mccormick(name: str, y_of: Any) -> None:
         x = getattr(model, name)
 
-        def y_and_u(i: Any, j: Any, end: int = end, getter: Any = getter
-                    ) -> tuple[Any, float]:
-            y = getter(j if end else i)
-            # a constant y (pseudo-server) uses U = y, pinning x = y f
+        def y_and_u(i: Any, j: Any) -> tuple[Any, float]:
+            y = y_of(i, j)
+            # a constant y (pseudo-server) uses U = y, which pins x = y f
             return y, (float(y) if isinstance(y, (int, float)) else float(L))
 
-        def rule_f(mdl: Any, r: int, i: Any, j: Any, x: Any = x,
-                   y_and_u: Any = y_and_u) -> Any:
-            _, u = y_and_u(i, j)
-            return x[r, i, j] <= u * mdl.f[r, i, j]
+        model.add_component(f"mc_{name}_f", pyo.Constraint(
+            model.RE, rule=lambda mdl, r, i, j:
+            x[r, i, j] <= y_and_u(i, j)[1] * mdl.f[r, i, j],
+            doc=f"McCormick {name} <= U f"))
+        model.add_component(f"mc_{name}_y", pyo.Constraint(
+            model.RE, rule=lambda mdl, r, i, j: x[r, i, j] <= y_and_u(i, j)[0],
+            doc=f"McCormick {name} <= y"))
+        model.add_component(f"mc_{name}_lo", pyo.Constraint(
+            model.RE, rule=lambda mdl, r, i, j: x[r, i, j]
+            >= y_and_u(i, j)[0] - y_and_u(i, j)[1] * (1 - mdl.f[r, i, j]),
+            doc=f"McCormick {name} >= y - U (1 - f)"))
 
-        def rule_y(mdl: Any, r: int, i: Any, j: Any, x: Any = x,
-                   y_and_u: Any = y_and_u) -> Any:
-            y, _ = y_and_u(i, j)
-            return x[r, i, j] <= y
-
-        def rule_lo(mdl: Any, r: int, i: Any, j: Any, x: Any = x,
-                    y_and_u: Any = y_and_u) -> Any:
-            y, u = y_and_u(i, j)
-            return x[r, i, j] >= y - u * (1 - mdl.f[r, i, j])
-
-        setattr(model, f"mc_{name}_f", pyo.Constraint(
-            model.RE, rule=rule_f, doc=f"McCormick {name} <= U f"))
-        setattr(model, f"mc_{name}_y", pyo.Constraint(
-            model.RE, rule=rule_y, doc=f"McCormick {name} <= y"))
-        setattr(model, f"mc_{name}_lo", pyo.Constraint(
-            model.RE, rule=rule_lo, doc=f"McCormick {name} >= y - U (1 - f)"))
+    mccormick("alpha", lambda i, j: a_of(j))  # alpha = f a_j
+    mccormick("beta", lambda i, j: a_of(i))  # beta = f a_i
+    mccormick("gamma", lambda i, j: m_of(j))  # gamma = f m_j
+    mccormick("delta", lambda i, j: m_of(i))  # delta = f m_i
 
     model.req_client = req_client  # plain data for the extractors
     return model
