@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import ExitStack
 from typing import Any
 
 from ._common import positive_int
@@ -65,7 +66,10 @@ def run(args: argparse.Namespace) -> int:
         callbacks: SweepCallbacks = RichProgress(label=spec.name)
     else:
         callbacks = _Failures()
-    with ResultStore(store_path, create=True) as store:
+    with ExitStack() as stack:
+        if args.dask and args.dask != "local":
+            stack.enter_context(backend)  # an unreachable cluster: no store
+        store = stack.enter_context(ResultStore(store_path, create=True))
         summary = run_sweep(jobs, store, backend, instances=items,
                             callbacks=callbacks,
                             retry_failed=args.retry_failed)

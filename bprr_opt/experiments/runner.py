@@ -168,8 +168,14 @@ class DaskBackend:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self._cluster: Any = None
         self._client: Any = None
+        self._depth = 0
 
     def __enter__(self) -> DaskBackend:
+        # re-entrant: a caller may connect first (to fail before writing
+        # anything), then run_sweep enters again without reconnecting
+        self._depth += 1
+        if self._client is not None:
+            return self
         from distributed import Client, LocalCluster
 
         if self.address == "local":
@@ -180,12 +186,16 @@ class DaskBackend:
         else:
             try:
                 self._client = Client(self.address, timeout="20s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:
+                self._depth -= 1
                 raise ValueError(f"dask: cannot connect to scheduler "
                                  f"{self.address!r} ({exc})") from None
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth > 0:
+            return
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:

@@ -37,3 +37,41 @@ def test_dask_local_cluster_matches_process_pool(tmp_path, capsys):
     # several statuses are compared, not only one kind of row
     statuses = {r[DETERMINISTIC_COLUMNS.index("status")] for r in pool}
     assert "feasible" in statuses and len(statuses) >= 2
+
+
+def test_existing_scheduler_by_address(tmp_path, capsys):
+    """Tests ``--dask tcp://...``: jobs run on a cluster the sweep did not start.
+
+    The cluster is left running by the sweep (it is not the sweep's to
+    close) and the rows equal an in-process run of the same jobs.
+    """
+    from distributed import Client, LocalCluster
+    from sweep_helpers import run_in_process
+
+    doc = spec_doc(instances=[{
+        "generator": "random",
+        "params": {"n_servers": 8, "requests": 5, "L": 8},
+        "seeds": [0, 1]}])
+    spec = write_spec(tmp_path, doc)
+    db = tmp_path / "remote.db"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        assert main(["sweep", str(spec), "--store", str(db), "--dask",
+                     cluster.scheduler_address, "--no-progress"]) == 0
+        with Client(cluster) as client:  # still up after the sweep
+            assert client.submit(lambda: 41 + 1).result() == 42
+    assert "2 jobs: 2 done" in capsys.readouterr().out
+    ref = run_in_process(doc, tmp_path / "ref.db")
+    assert table(db) == table(ref)
+
+
+def test_unreachable_scheduler_writes_no_store(tmp_path, capsys):
+    """Tests that a bad scheduler address is one line, exit 2, no store."""
+    spec = write_spec(tmp_path, DOC)
+    db = tmp_path / "x.db"
+    assert main(["sweep", str(spec), "--store", str(db), "--dask",
+                 "notanaddress::", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: dask: cannot connect to scheduler")
+    assert err.count("\n") == 1
+    assert not db.exists()
