@@ -123,7 +123,11 @@ def _file_items(ispec: InstanceSpec) -> list[InstanceItem]:
     out = []
     for path in ispec.files:
         key = f"{ispec.path}.{'file' if len(ispec.files) == 1 else 'glob'}"
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise SpecError(f"{key}: cannot read {str(path)!r} "
+                            f"({exc.strerror})") from None
         try:
             text = data.decode("utf-8")
             inst = instance_from_dict(json.loads(text))

@@ -190,6 +190,8 @@ _SOLVE_AXES = {
     "threads": Axis("threads", "int|null", None),
     "r_designs": Axis("r_design", "int|null", None),
     "allow_unused": Axis("allow_unused", "bool", False),
+    # a method name whose solution starts the run (e.g. cg-bprr for a MILP)
+    "warm_starts": Axis("warm_start", "str|null", None),
     "seeds": Axis("seed", "int", 0),
 }
 

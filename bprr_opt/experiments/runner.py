@@ -87,6 +87,8 @@ class ProcessPoolBackend:
         return None
 
     def map_unordered(self, jobs: Sequence[Job]) -> Iterator[dict[str, Any]]:
+        if not jobs:
+            return
         broken: list[Job] = []
         ex = ProcessPoolExecutor(max_workers=min(self.workers, len(jobs)),
                                  mp_context=self._ctx)

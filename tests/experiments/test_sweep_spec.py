@@ -202,7 +202,7 @@ def test_key_is_hash_of_documented_inputs(tmp_path):
     """Tests the idempotency key against its definition, recomputed here."""
     job = expand_jobs(spec_from_dict(spec_doc(), base_dir=tmp_path))[0]
     params = {"allow_unused": False, "mip_gap": None, "r_design": None,
-              "threads": None, "time_limit": None}
+              "threads": None, "time_limit": None, "warm_start": None}
     payload = json.dumps(
         ["solve", job.instance_hash, "cg-bprr", "highs",
          json.dumps(params, sort_keys=True, separators=(",", ":")), 0, 0,
