@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import sys
 import time
 from dataclasses import dataclass, field
@@ -451,6 +452,20 @@ def _status(raw: _Raw, model: Any, gap: float | None) -> tuple[Status, str]:
     return Status.ERROR, ""
 
 
+def _log_stream(stack: contextlib.ExitStack) -> Any:
+    """A text stream on a duplicate of the stderr descriptor.
+
+    Pyomo's HiGHS interface captures file descriptors 1 and 2 while it
+    solves; a log written to ``sys.stderr`` itself would loop back into that
+    capture.  A duplicate descriptor still reaches the terminal.
+    """
+    try:
+        fd = os.dup(sys.stderr.fileno())
+    except (AttributeError, OSError, ValueError):  # no real descriptor
+        return sys.stderr
+    return stack.enter_context(os.fdopen(fd, "w", buffering=1))
+
+
 def run_solver(model: Any, params: SolveParams | None = None, *,
                objective_scale: float = 1.0,
                warm_start: bool = False) -> SolverRun:
@@ -494,9 +509,9 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
     t0 = time.perf_counter()
     # The solver log (verbose) goes to stderr, so that stdout keeps only the
     # CLI's result (e.g. JSON); without verbose, stray prints are dropped.
-    sink = contextlib.redirect_stdout(
-        sys.stderr if params.verbose else io.StringIO())
-    with sink:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(contextlib.redirect_stdout(
+            _log_stream(stack) if params.verbose else io.StringIO()))
         if name == "highs":
             raw = _run_highs(model, params, warm_start)
         elif name == "gurobi":

@@ -179,3 +179,26 @@ def test_thread_count_can_change_and_log_goes_to_stderr(capfd):
     out, err = capfd.readouterr()
     assert out == ""
     assert "HiGHS" in err
+
+
+def test_verbose_cli_keeps_stdout_clean(tmp_path):
+    """Tests, in a real process, that ``bprr solve --verbose --json`` prints
+    the solver log on stderr and only the JSON result on stdout (Pyomo's
+    HiGHS interface captures descriptors 1 and 2 while it solves; a
+    regression once deadlocked here)."""
+    import json
+    import subprocess
+    import sys
+
+    from bprr_opt.generators import random_instance
+
+    path = tmp_path / "inst.json"
+    path.write_text(random_instance(2, 1, 1, 2, regime="loose", seed=1)
+                    .to_json())
+    proc = subprocess.run(
+        [sys.executable, "-m", "bprr_opt", "solve", str(path), "--method",
+         "milp-paper", "--verbose", "--json"],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout)["status"] == "optimal"
+    assert "HiGHS" in proc.stderr
