@@ -45,9 +45,14 @@ from ..experiments.analysis import mean_ci
 from ..io import atomic_write_text
 from .arrivals import poisson_arrivals
 from .cg_bp import cg_bp, design_r
-from .experiment import canonical_method, run_methods
+from .experiment import (
+    ReplicateConfig,
+    canonical_method,
+    run_methods,
+    run_replicate,
+)
 from .scenario import SETTINGS, Scenario, clustered_scenario
-from .topology import GRAPHS, topology_scenario
+from .topology import GRAPHS
 
 __all__ = [
     "CLUSTERED",
@@ -233,7 +238,7 @@ def run_point(point: GridPoint, seed: int, *, requests: int = 100,
     seed
         Seed of the replicate's one random stream.  Scattered scenarios draw
         topology, arrivals and PETALS' join order from it in the authors'
-        order (as :func:`~bprr_opt.online.experiment.run_replicate`); the
+        order (:func:`~bprr_opt.online.experiment.run_replicate`); the
         clustered scenario is fixed and draws arrivals, then the order.
     requests
         Requests per run.  Default 100.
@@ -258,15 +263,18 @@ def run_point(point: GridPoint, seed: int, *, requests: int = 100,
         if s not in SETTINGS:
             raise ValueError(f"settings: must be in {', '.join(SETTINGS)}, "
                              f"got {s!r}")
-    rng = np.random.default_rng(seed)
     if point.scenario == CLUSTERED:
         scen = clustered_scenario(requests, point.l_max)
-    else:
-        scen = topology_scenario(point.scenario, point.n_servers, ETA,
-                                 rng=rng, seed=seed, l_max=point.l_max)
-    # the authors' order of draws: topology, arrivals, join permutation
-    arrivals = poisson_arrivals(requests, point.rate_per_ms, rng=rng)
-    order = tuple(int(j) for j in rng.permutation(scen.instance.num_servers))
+        rng = np.random.default_rng(seed)
+        arrivals = poisson_arrivals(requests, point.rate_per_ms, rng=rng)
+        order = tuple(int(j) for j in
+                      rng.permutation(scen.instance.num_servers))
+    else:   # the replicate's draws only (no method run)
+        rep = run_replicate(ReplicateConfig(
+            graph=point.scenario, n_servers=point.n_servers, eta=ETA,
+            rate_per_ms=point.rate_per_ms, requests=requests,
+            l_max=point.l_max), (), seed)
+        scen, arrivals, order = rep.scenario, rep.arrivals, rep.join_order
     hw = scen.hardware
     base = {"scenario": point.scenario, "rate_per_ms": point.rate_per_ms,
             "l_max": point.l_max, "n_servers": len(hw),
