@@ -31,7 +31,8 @@ class SolveParams:
     r_design
         CG-BPRR's design number of concurrent requests; ``None`` means ``|R|``.
     warm_start
-        A solution to start from (MILP MIP start, local search start).
+        A solution to start from (MILP MIP start, local search start), or
+        the name of a method whose solution to start from (``"cg-bprr"``).
     allow_unused
         Allow servers to host no block (off by default, as in the paper).
     verbose
@@ -44,7 +45,7 @@ class SolveParams:
     threads: int | None = None
     seed: int = 0
     r_design: int | None = None
-    warm_start: Solution | None = None
+    warm_start: Solution | str | None = None
     allow_unused: bool = False
     verbose: bool = False
 

@@ -1,10 +1,17 @@
-"""Exact methods: the paper's MILP (13), the RR-ILP (19), the solver plug, export.
+"""Exact methods: the paper's MILP (13), the interval-flow MILP, the RR-ILP (19),
+the solver plug, warm starts and export.
 
 Pyomo is imported only when a model is built or solved, so importing this
 package stays cheap.
 """
 
 from .export import EXPORT_FORMATS, export_model, model_text
+from .interval import (
+                       build_interval_model,
+                       set_interval_warm_start,
+                       solution_from_interval_model,
+                       solve_milp_interval,
+)
 from .milp import (
                    build_paper_model,
                    set_paper_warm_start,
@@ -19,12 +26,14 @@ from .rr_ilp import (
                      solve_rr_ilp_method,
 )
 from .solver import SolverRun, Termination, available_solvers, run_solver
+from .warm import warm_start_solution
 
 __all__ = [
            "EXPORT_FORMATS",
            "SolverRun",
            "Termination",
            "available_solvers",
+           "build_interval_model",
            "build_paper_model",
            "build_rr_model",
            "export_model",
@@ -32,9 +41,13 @@ __all__ = [
            "model_text",
            "route_optimally",
            "run_solver",
+           "set_interval_warm_start",
            "set_paper_warm_start",
+           "solution_from_interval_model",
            "solution_from_paper_model",
+           "solve_milp_interval",
            "solve_milp_paper",
            "solve_rr_ilp",
            "solve_rr_ilp_method",
+           "warm_start_solution",
 ]

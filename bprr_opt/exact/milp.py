@@ -60,13 +60,13 @@ from ..params import SolveParams
 from ..result import Result, build_result
 from ..solution import Placement, Route, Solution
 from .solver import run_solver
+from .warm import warm_start_solution
 
 __all__ = [
     "build_paper_model",
     "set_paper_warm_start",
     "solution_from_paper_model",
     "solve_milp_paper",
-    "warm_start_solution",
 ]
 
 SOURCE = "S"
@@ -286,36 +286,6 @@ def solution_from_paper_model(instance: Instance, model: Any) -> Solution:
         counts[(c, tuple(chain))] += 1
     routes = tuple(Route(c, chain, k) for (c, chain), k in counts.items())
     return Solution(placement, routes)
-
-
-def warm_start_solution(instance: Instance, params: SolveParams
-                        ) -> tuple[Solution | None, list[str]]:
-    """Return the solution ``params.warm_start`` stands for, and notes.
-
-    A :class:`~bprr_opt.solution.Solution` is returned as is; a method name
-    (e.g. ``"cg-bprr"``) is solved first with the same parameters and its
-    solution used if the evaluator accepts it (otherwise no warm start, and
-    the note says why).
-
-    Raises
-    ------
-    BprrError
-        If ``params.warm_start`` names an unknown method.
-    """
-    ws: Any = params.warm_start
-    if ws is None or isinstance(ws, Solution):
-        return ws, []
-    from dataclasses import replace
-
-    from ..solve import solve
-
-    res = solve(instance, str(ws), replace(params, warm_start=None,
-                                           verbose=False))
-    if res.is_feasible():
-        return res.solution, [f"warm start: {ws} solution "
-                              f"({res.value:.9g} ms/token)"]
-    return None, [f"warm start: {ws} found no feasible solution "
-                  f"({res.status.value}); solved without"]
 
 
 def _padded_warm_start(instance: Instance, warm: Solution,

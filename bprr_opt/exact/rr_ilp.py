@@ -47,6 +47,7 @@ from ..routing import SOURCE as HOP_SOURCE
 from ..routing import feasible_hops, shortest_chain, shortest_path_solution
 from ..solution import Placement, Route, Solution
 from .solver import run_solver
+from .warm import warm_start_solution
 
 __all__ = [
     "build_rr_model",
@@ -365,8 +366,6 @@ def solve_rr_ilp_method(instance: Instance, params: SolveParams) -> Result:
         raise BprrError(
             "warm_start: rr-ilp routes a fixed placement; pass a solution "
             "holding it (--warm-start solution.json)")
-    from .milp import warm_start_solution
-
     given, notes = warm_start_solution(instance, params)
     if given is None:
         raise BprrError(f"warm_start: no placement to route ({notes[0]})")

@@ -33,11 +33,13 @@ rounding the solver's integers changes its objective by far less than the
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -245,10 +247,36 @@ def _finite(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _run_highs(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
+def _run_highs(model: Any, params: SolveParams, warm_start: bool,
+               extra: Mapping[str, Any]) -> _Raw:
     if not _module_available("highspy"):
         raise SolverUnavailableError(
             "solver: 'highs' needs the highspy package (pip install highspy)")
+    t0 = time.perf_counter()
+    raw = _highs_once(model, params, warm_start, extra)
+    left = None if params.time_limit is None else \
+        params.time_limit - (time.perf_counter() - t0)
+    if raw.termination is Termination.OPTIMAL and raw.objective is not None \
+            and (raw.bound is None or raw.objective - raw.bound
+                 > REL_TOL * max(1.0, abs(raw.objective))) \
+            and extra.get("presolve") != "off" and (left is None or left > 0):
+        # HiGHS can report "optimal" with a dual bound that misses presolve's
+        # objective offset (ERGO-Code/HiGHS#2154: model solved in presolve).
+        # Its claim is then unverifiable; solve again without presolve and
+        # report that run, whose bound is its own.
+        if left is not None:
+            params = dataclasses.replace(params, time_limit=left)
+        again = _highs_once(model, params, warm_start,
+                            {**extra, "presolve": "off"})
+        again.stats["resolved_without_presolve"] = (
+            f"presolve run claimed optimal at {raw.objective!r} with dual "
+            f"bound {raw.bound!r}")
+        return again
+    return raw
+
+
+def _highs_once(model: Any, params: SolveParams, warm_start: bool,
+                extra: Mapping[str, Any]) -> _Raw:
     from pyomo.contrib.appsi.solvers import Highs
 
     opt = Highs()
@@ -273,6 +301,7 @@ def _run_highs(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
         import highspy
 
         highspy.Highs.resetGlobalScheduler(True)
+    options.update(extra)
     opt.highs_options = options
     res = opt.solve(model)
     term = _termination(res.termination_condition)
@@ -307,7 +336,8 @@ def _gurobi_licence_error(exc: Exception) -> SolverUnavailableError | None:
     return None
 
 
-def _run_gurobi(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
+def _run_gurobi(model: Any, params: SolveParams, warm_start: bool,
+                extra: Mapping[str, Any]) -> _Raw:
     if not _module_available("gurobipy"):
         raise SolverUnavailableError(
             "solver: 'gurobi' needs the gurobipy package (pip install gurobipy)")
@@ -318,6 +348,7 @@ def _run_gurobi(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
         "IntFeasTol": SOLVER_TOLERANCE,
         "FeasibilityTol": SOLVER_TOLERANCE,
         "Seed": int(params.seed) % 2000000000,
+        **extra,
     }
     kwargs: dict[str, Any] = {
         "tee": bool(params.verbose),
@@ -361,7 +392,7 @@ def _run_gurobi(model: Any, params: SolveParams, warm_start: bool) -> _Raw:
 
 
 def _run_legacy(name: str, model: Any, params: SolveParams,
-                warm_start: bool) -> _Raw:
+                warm_start: bool, extra: Mapping[str, Any]) -> _Raw:
     from pyomo.opt import SolutionStatus
 
     try:
@@ -380,6 +411,7 @@ def _run_legacy(name: str, model: Any, params: SolveParams,
                                params.seed)):
         if key is not None and val is not None:
             options[key] = val
+    options.update(extra)
     kwargs: dict[str, Any] = {"tee": bool(params.verbose),
                               "load_solutions": False}
     if options:
@@ -468,7 +500,9 @@ def _log_stream(stack: contextlib.ExitStack) -> Any:
 
 def run_solver(model: Any, params: SolveParams | None = None, *,
                objective_scale: float = 1.0,
-               warm_start: bool = False) -> SolverRun:
+               warm_start: bool = False,
+               solver_options: Mapping[str, Mapping[str, Any]] | None = None
+               ) -> SolverRun:
     """Solve a Pyomo model with ``params.solver`` and report honestly.
 
     Parameters
@@ -487,6 +521,10 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
     warm_start
         Pass the variables' current values to the solver as a MIP start
         (HiGHS and Gurobi support it; others ignore it).  Default False.
+    solver_options
+        Formulation-specific tuning by solver name, e.g.
+        ``{"highs": {"presolve": "off"}}``; applied after the plug's own
+        options, for that solver only.  Default none.
 
     Returns
     -------
@@ -512,12 +550,13 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
     with contextlib.ExitStack() as stack:
         stack.enter_context(contextlib.redirect_stdout(
             _log_stream(stack) if params.verbose else io.StringIO()))
+        extra = dict((solver_options or {}).get(name, {}))
         if name == "highs":
-            raw = _run_highs(model, params, warm_start)
+            raw = _run_highs(model, params, warm_start, extra)
         elif name == "gurobi":
-            raw = _run_gurobi(model, params, warm_start)
+            raw = _run_gurobi(model, params, warm_start, extra)
         else:
-            raw = _run_legacy(name, model, params, warm_start)
+            raw = _run_legacy(name, model, params, warm_start, extra)
     runtime = time.perf_counter() - t0
     obj = None if raw.objective is None else raw.objective / objective_scale
     bound = None if raw.bound is None else raw.bound / objective_scale

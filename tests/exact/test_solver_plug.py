@@ -202,3 +202,23 @@ def test_verbose_cli_keeps_stdout_clean(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout)["status"] == "optimal"
     assert "HiGHS" in proc.stderr
+
+
+def test_highs_presolve_bound_offset_is_verified():
+    """Tests the HiGHS case where presolve solves the model and reports
+    "optimal" with a dual bound missing its objective offset
+    (ERGO-Code/HiGHS#2154; found by Hypothesis on this instance): the plug
+    re-solves without presolve, so the optimum is proven with a bound of the
+    solver's own, and says so in its stats."""
+    from bprr_opt.instance import Client, Instance, Server
+
+    inst = Instance(
+        name="highs-offset", L=3, s_m=1.0, s_c=0.03542, l_max=1,
+        servers=(Server("s0", 2.3641, 5.499), Server("s1", 1.9172, 16.224)),
+        clients=(Client("c0", 2, (67.803, 74.462)),
+                 Client("c1", 0, (28.162, 111.514))))
+    model = build_paper_model(inst)
+    run = run_solver(model, objective_scale=2.0)
+    assert run.status is Status.OPTIMAL, run.message
+    assert run.objective == pytest.approx(169.487, abs=1e-9)
+    assert run.bound == pytest.approx(run.objective, rel=1e-9)

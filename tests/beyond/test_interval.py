@@ -1,0 +1,212 @@
+"""Tests of the interval-flow MILP (bprr_opt.exact.interval): the same optimum
+as the brute force and as the paper's MILP, the gadget, the feasible set,
+warm starts and limits."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from brute_force import brute_force_optimum
+from exact_cases import odd_memory_instances
+from hypothesis import event, example, given, settings
+from hypothesis import strategies as st
+from strategies import generated_instances, routed_solutions, solutions
+
+from bprr_opt.errors import SolutionError
+from bprr_opt.evaluate import evaluate
+from bprr_opt.exact.interval import (
+    build_interval_model,
+    set_interval_warm_start,
+    solve_milp_interval,
+)
+from bprr_opt.exact.milp import solve_milp_paper
+from bprr_opt.exact.warm import warm_start_solution
+from bprr_opt.generators import (
+    MEMORY_REGIMES,
+    clustered_instance,
+    partition_instance,
+    random_instance,
+)
+from bprr_opt.instance import Client, Instance
+from bprr_opt.params import SolveParams
+from bprr_opt.result import Status
+
+
+def _check(res, value, allow_unused):
+    event("infeasible" if value is None else "feasible")
+    if value is None:
+        assert res.status is Status.INFEASIBLE, res.message
+        assert res.solution is None
+        return
+    assert res.status is Status.OPTIMAL, res.message
+    assert evaluate(res.instance, res.solution, allow_unused=allow_unused).feasible
+    assert res.value == pytest.approx(value, rel=1e-6, abs=1e-9)
+    assert res.bound <= res.value + 1e-6 * max(1.0, res.value)
+
+
+@st.composite
+def oracle_instances(draw) -> Instance:
+    """Brute-force range: L <= 4, <= 3 servers, <= 2 clients, <= 3 requests
+    each (the interval model, unlike the paper's, takes the full range)."""
+    n = draw(st.integers(1, 3))
+    C = draw(st.integers(1, 2))
+    reqs = [draw(st.integers(0, 3)) for _ in range(C)]
+    if n == 3 and sum(reqs) > 4:  # keeps the brute force under a second
+        reqs = [min(r, 2) for r in reqs]
+    inst = random_instance(n, C, max(reqs), draw(st.integers(1, 4)),
+                           regime=draw(st.sampled_from(MEMORY_REGIMES)),
+                           seed=draw(st.integers(0, 2**31 - 1)))
+    return inst.replace(clients=tuple(Client(c.id, r, c.rtt)
+                                      for c, r in zip(inst.clients, reqs)))
+
+
+@settings(max_examples=80)
+@given(oracle_instances(), st.booleans())
+@example(random_instance(2, 2, 3, 4, regime="tight", seed=0), False)
+@example(random_instance(3, 1, 3, 4, regime="tight", seed=11), True)
+def test_interval_equals_brute_force(inst, allow_unused):
+    """Tests that the interval MILP's optimum equals the exhaustive optimum
+    and that it is infeasible exactly when the enumeration finds nothing."""
+    res = solve_milp_interval(inst, SolveParams(allow_unused=allow_unused))
+    value, _ = brute_force_optimum(inst, allow_unused=allow_unused)
+    _check(res, value, allow_unused)
+
+
+@settings(max_examples=60)
+@given(odd_memory_instances(), st.booleans())
+def test_interval_equals_brute_force_binding_memory(inst, allow_unused):
+    """Tests the same on memories that bind exactly or miss by 1/16 of a
+    cache, including servers smaller than one block."""
+    res = solve_milp_interval(inst, SolveParams(allow_unused=allow_unused))
+    value, _ = brute_force_optimum(inst, allow_unused=allow_unused)
+    _check(res, value, allow_unused)
+
+
+@settings(max_examples=25)
+@given(generated_instances(max_servers=3, max_clients=2, max_requests=2,
+                           max_L=7), st.booleans())
+def test_interval_equals_paper_milp(inst, allow_unused):
+    """Tests that both formulations reach the same status and optimum on
+    instances beyond the brute force's reach (L up to 7)."""
+    p = SolveParams(allow_unused=allow_unused, time_limit=60)
+    paper = solve_milp_paper(inst, p)
+    res = solve_milp_interval(inst, p)
+    assert paper.status in (Status.OPTIMAL, Status.INFEASIBLE), paper.message
+    assert res.status is paper.status, (res.message, paper.message)
+    if paper.status is Status.OPTIMAL:
+        assert res.value == pytest.approx(paper.value, rel=1e-6, abs=1e-9)
+
+
+def _subset_sum(weights: list[int], target: int) -> bool:
+    reach = {0}
+    for w in weights:
+        reach |= {x + w for x in reach if x + w <= target}
+    return target in reach
+
+
+@settings(max_examples=40)
+@given(st.lists(st.integers(1, 15), min_size=1, max_size=6)
+       .filter(lambda w: sum(w) % 2 == 0 and sum(w) <= 40))
+@example([3, 1, 1, 2, 2, 1])
+@example([5, 7])
+def test_partition_gadget(weights):
+    """Tests the PARTITION decision with the interval MILP on larger lists
+    than the paper's model can take: optimum 2W iff a subset sums to W."""
+    W = sum(weights) // 2
+    res = solve_milp_interval(partition_instance(weights))
+    assert res.status is Status.OPTIMAL, res.message
+    if _subset_sum(weights, W):
+        assert res.value == pytest.approx(2 * W, abs=1e-9)
+    else:
+        assert res.value >= 2 * W + 1 - 1e-9
+
+
+def _violations(model) -> list[str]:
+    import pyomo.environ as pyo
+
+    bad = []
+    for con in model.component_data_objects(pyo.Constraint, active=True):
+        body = pyo.value(con.body)
+        lo = None if con.lower is None else pyo.value(con.lower)
+        hi = None if con.upper is None else pyo.value(con.upper)
+        if lo is not None and body < lo - 1e-9 * max(1.0, abs(lo)):
+            bad.append(con.name)
+        if hi is not None and body > hi + 1e-9 * max(1.0, abs(hi)):
+            bad.append(con.name)
+    for v in model.component_data_objects(pyo.Var):
+        x = v.value
+        if (v.lb is not None and x < v.lb) or (v.ub is not None and x > v.ub):
+            bad.append(v.name)
+    return bad
+
+
+@st.composite
+def feasible_case(draw):
+    inst = draw(generated_instances(max_servers=4, max_clients=2,
+                                    max_requests=3, max_L=6))
+    sol = draw(st.one_of(solutions(inst), routed_solutions(inst)))
+    return inst, sol, draw(st.booleans())
+
+
+@settings(max_examples=150)
+@given(feasible_case())
+def test_every_feasible_solution_is_a_model_point(case):
+    """Tests the direction of the equivalence the optimum relies on: every
+    solution the evaluator accepts (with idle servers able to hold a block
+    when m_j >= 1 is required) maps to a point satisfying every row, whose
+    objective equals the evaluator's total_ms; infeasible ones are refused."""
+    import pyomo.environ as pyo
+
+    inst, sol, allow_unused = case
+    ev = evaluate(inst, sol)
+    model = build_interval_model(inst, allow_unused=allow_unused)
+    if not ev.feasible:
+        with pytest.raises(SolutionError, match="warm_start"):
+            set_interval_warm_start(inst, model, sol)
+        return
+    try:
+        set_interval_warm_start(inst, model, sol)
+    except SolutionError as exc:
+        assert not allow_unused and "M_j < s_m" in str(exc)
+        return
+    assert _violations(model) == []
+    assert pyo.value(model.obj) == pytest.approx(ev.total_ms, rel=1e-9,
+                                                 abs=1e-9)
+
+
+def test_warm_start_from_cg_bprr_is_never_worse():
+    """Tests a run warm-started from CG-BPRR under a short limit: never
+    worse than CG-BPRR, and the warm start is recorded."""
+    inst = clustered_instance(1, 6, seed=3)
+    cg = evaluate(inst, warm_start_solution(
+        inst, SolveParams(warm_start="cg-bprr"))[0]).avg_per_token_ms
+    res = solve_milp_interval(inst, SolveParams(warm_start="cg-bprr",
+                                                time_limit=3.0, threads=1))
+    assert res.status in (Status.FEASIBLE, Status.OPTIMAL)
+    assert res.value <= cg * (1 + 1e-9)
+    assert res.stats["warm_start_avg_per_token_ms"] == pytest.approx(cg)
+    assert "warm start: cg-bprr" in res.message
+
+
+def test_clustered_case_is_proven_optimal():
+    """Tests that the authors' clustered 9-server x 3-request case (the one
+    their Gurobi run left at a 38.9 % gap) is solved to proven optimality,
+    at a value no worse than CG-BPRR's."""
+    inst = clustered_instance()
+    res = solve_milp_interval(inst, SolveParams(time_limit=300))
+    assert res.status is Status.OPTIMAL, res.message
+    assert res.gap == 0.0
+    cg = warm_start_solution(inst, SolveParams(warm_start="cg-bprr"))[0]
+    assert res.value <= evaluate(inst, cg).avg_per_token_ms
+
+
+def test_time_limit_is_never_optimal():
+    """Tests that a run stopped by its limit is feasible or no_solution."""
+    inst = clustered_instance(3, 10, seed=1)
+    res = solve_milp_interval(inst, SolveParams(time_limit=1.0, threads=1))
+    assert res.status in (Status.FEASIBLE, Status.NO_SOLUTION), res.message
+    assert res.stats["termination"] == "time_limit"
+    if res.bound is not None and res.value is not None:
+        assert res.bound <= res.value * (1 + 1e-9)
+    assert res.bound is None or math.isfinite(res.bound)
