@@ -14,7 +14,9 @@ empty solution).  Proofs: ``proofs/lower_bounds.md``.
 * ``lp-paper`` (:func:`~bprr_opt.bounds.lp_relax.paper_lp_bound`): the LP
   relaxation of the paper's MILP (13), often below 0 (then 0);
 * ``lp-paper-cuts`` (:func:`~bprr_opt.bounds.lp_relax.paper_lp_cuts_bound`):
-  the same LP plus three families of valid inequalities.
+  the same LP plus three families of valid inequalities;
+* ``lp-interval`` (:func:`~bprr_opt.bounds.lp_relax.interval_lp_bound`): the
+  LP relaxation of the interval-flow MILP, often equal to the optimum.
 
 :func:`best_lower_bound` runs several and keeps the largest.  The upper bound
 of Theorem 3.5 on CG-BPRR's own value is :func:`theorem35_bound`.
@@ -37,6 +39,7 @@ from .transport import transport_bound
 
 __all__ = [
     "BOUNDS",
+    "LP_INTERVAL_MAX_SEGMENTS",
     "LP_PAPER_MAX_FLOWS",
     "LowerBounds",
     "best_lower_bound",
@@ -53,6 +56,7 @@ BOUNDS: dict[str, str] = {
     "transport": "bprr_opt.bounds.transport:transport_bound",
     "lp-paper": "bprr_opt.bounds.lp_relax:paper_lp_bound",
     "lp-paper-cuts": "bprr_opt.bounds.lp_relax:paper_lp_cuts_bound",
+    "lp-interval": "bprr_opt.bounds.lp_relax:interval_lp_bound",
 }
 
 # The paper LP has |R| |V_s| (|V_s| + 1) flow columns (times five with the
@@ -60,6 +64,11 @@ BOUNDS: dict[str, str] = {
 # rarely the best bound, so the default set runs it (with cuts) only on models
 # this small (e.g. 4 servers x 4 requests).
 LP_PAPER_MAX_FLOWS = 100
+
+# The interval LP is the strongest bound here but its link rows are dense;
+# by default it runs only on models with at most this many segment columns
+# (e.g. 6 servers, L = 20, 2 clients); name it to run it on larger ones.
+LP_INTERVAL_MAX_SEGMENTS = 3000
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,18 @@ def _lp_paper_flows(instance: Instance) -> int:
     return instance.num_requests * n * (n + 1)
 
 
+def _lp_interval_segments(instance: Instance) -> int:
+    from ..numerics import floor_div
+
+    L = instance.L
+    unit = instance.s_m + instance.s_c
+    per_client = 0
+    for s in instance.servers:
+        K = min(L, floor_div(s.memory, unit))
+        per_client += K * L - K * (K - 1) // 2  # segments of length <= K
+    return per_client * sum(1 for c in instance.clients if c.requests)
+
+
 def default_bound_methods(instance: Instance) -> tuple[str, ...]:
     """The bounds :func:`best_lower_bound` runs when none are named.
 
@@ -119,12 +140,17 @@ def default_bound_methods(instance: Instance) -> tuple[str, ...]:
     ``lp-paper-cuts`` only when the paper's model has at most
     :data:`LP_PAPER_MAX_FLOWS` flow variables and the exact module is part
     of the build.  The plain ``lp-paper`` is never a default: the cut LP is
-    a restriction of it, hence never lower.
+    a restriction of it, hence never lower.  ``lp-interval`` when the
+    interval model has at most :data:`LP_INTERVAL_MAX_SEGMENTS` segment
+    columns.
     """
     out = ("chain-dp", "transport")
     if _lp_paper_flows(instance) <= LP_PAPER_MAX_FLOWS and \
             _available("lp-paper-cuts"):
         out += ("lp-paper-cuts",)
+    if _lp_interval_segments(instance) <= LP_INTERVAL_MAX_SEGMENTS and \
+            _available("lp-interval"):
+        out += ("lp-interval",)
     return out
 
 

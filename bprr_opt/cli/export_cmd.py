@@ -12,8 +12,9 @@ from ._common import add_instance_arg, read_instance
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export", help="write the MILP as an MPS or LP file",
-        description="Write the paper's MILP (13) of an instance as MPS or LP "
-                    "(objective (13a) = l_max * |R| * avg_per_token_ms).")
+        description="Write the paper's MILP (13) -- or the interval-flow "
+                    "MILP with --model interval -- of an instance as MPS or "
+                    "LP (objective (13a) = l_max * |R| * avg_per_token_ms).")
     add_instance_arg(p, optional=True)
     p.add_argument("--format", choices=EXPORT_FORMATS, default=None,
                    help="default: from the suffix of -o, else mps")

@@ -1,8 +1,10 @@
 """Write the exact models as MPS or LP files for any external solver.
 
 The file is written by Pyomo's own writers from the very model the solver
-plug solves (:func:`bprr_opt.exact.milp.build_paper_model`), with symbolic
-names, so rows and columns keep the paper's names: ``f(r_i_j)``,
+plug solves (:func:`bprr_opt.exact.milp.build_paper_model`, or with
+``model="interval"`` :func:`bprr_opt.exact.interval.build_interval_model`,
+whose objective has the same units), with symbolic names, so rows and
+columns keep the paper's names: ``f(r_i_j)``,
 ``alpha(r_i_j)``, ``c_u_memory_13b(j)_``, ``c_e_flow_13c(r_v)_``, ...  The
 objective is (13a) (``l_max`` times the sum of per-token times, no constant
 term): divide a solver's optimum by ``l_max |R|`` to get
@@ -29,7 +31,7 @@ __all__ = [
 ]
 
 EXPORT_FORMATS = ("mps", "lp")
-EXPORT_MODELS = ("paper",)
+EXPORT_MODELS = ("paper", "interval")
 
 
 def _check_format(fmt: str) -> str:
@@ -44,6 +46,10 @@ def _build(instance: Instance, model: str, allow_unused: bool) -> Any:
     if model not in EXPORT_MODELS:
         raise BprrError(
             f"model: must be one of {', '.join(EXPORT_MODELS)}, got {model!r}")
+    if model == "interval":
+        from .interval import build_interval_model
+
+        return build_interval_model(instance, allow_unused=allow_unused)
     from .milp import build_paper_model
 
     return build_paper_model(instance, allow_unused=allow_unused)
@@ -76,7 +82,8 @@ def model_text(instance: Instance, fmt: str = "mps", *, model: str = "paper",
     fmt
         ``"mps"`` (free MPS) or ``"lp"`` (CPLEX LP).  Default ``"mps"``.
     model
-        Which formulation: ``"paper"`` (MILP (13)).  Default ``"paper"``.
+        Which formulation: ``"paper"`` (MILP (13)) or ``"interval"`` (the
+        interval-flow MILP).  Default ``"paper"``.
     allow_unused
         Let ``m_j = 0``.  Default False (the paper).
 

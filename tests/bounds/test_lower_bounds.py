@@ -105,8 +105,8 @@ def test_capacities_are_what_the_evaluator_accepts(inst):
 @settings(max_examples=60)
 @given(tiny_instances())
 def test_bounds_below_brute_force_optimum(inst):
-    """Tests chain-DP, transport and the two paper-LP bounds against the
-    exhaustive optimum (unused servers allowed): each is <= OPT, an
+    """Tests every registered bound (chain-DP, transport, the paper LPs, the
+    interval LP) against the exhaustive optimum (unused servers allowed): each is <= OPT, an
     infinite bound only when no solution exists, and the cut LP is never
     below the plain one."""
     opt, _ = brute_force_optimum(inst, allow_unused=True)
