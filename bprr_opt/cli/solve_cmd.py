@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from ..io import atomic_write_text
 from ..params import SolveParams
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--r-design", type=positive_int, default=None,
                    help="CG-BPRR design load (default |R|)")
     p.add_argument("--warm-start", default=None,
-                   help="solution/result JSON to start from")
+                   help="solution/result JSON to start from, or a method "
+                        "name (e.g. cg-bprr) whose solution to start from")
     p.add_argument("--allow-unused", action="store_true",
                    help="let servers host no block")
     p.add_argument("--verbose", action="store_true", help="solver log")
@@ -42,7 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     inst = read_instance(args.instance)
-    warm = load_solution(inst, args.warm_start) if args.warm_start else None
+    warm = args.warm_start
+    if warm is not None and not (warm in METHODS
+                                 and not os.path.exists(warm)):
+        warm = load_solution(inst, warm)
     params = SolveParams(solver=args.solver, time_limit=args.time_limit,
                          mip_gap=args.mip_gap, threads=args.threads,
                          seed=args.seed, r_design=args.r_design,
