@@ -8,6 +8,7 @@ import math
 
 import pytest
 from brute_force import brute_force_optimum
+from oracles import point_violations, subset_sum
 from exact_cases import odd_memory_instances
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
@@ -98,13 +99,6 @@ def test_interval_equals_paper_milp(inst, allow_unused):
         assert res.value == pytest.approx(paper.value, rel=1e-6, abs=1e-9)
 
 
-def _subset_sum(weights: list[int], target: int) -> bool:
-    reach = {0}
-    for w in weights:
-        reach |= {x + w for x in reach if x + w <= target}
-    return target in reach
-
-
 @settings(max_examples=40)
 @given(st.lists(st.integers(1, 15), min_size=1, max_size=6)
        .filter(lambda w: sum(w) % 2 == 0 and sum(w) <= 40))
@@ -116,29 +110,10 @@ def test_partition_gadget(weights):
     W = sum(weights) // 2
     res = solve_milp_interval(partition_instance(weights))
     assert res.status is Status.OPTIMAL, res.message
-    if _subset_sum(weights, W):
+    if subset_sum(weights, W):
         assert res.value == pytest.approx(2 * W, abs=1e-9)
     else:
         assert res.value >= 2 * W + 1 - 1e-9
-
-
-def _violations(model) -> list[str]:
-    import pyomo.environ as pyo
-
-    bad = []
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body)
-        lo = None if con.lower is None else pyo.value(con.lower)
-        hi = None if con.upper is None else pyo.value(con.upper)
-        if lo is not None and body < lo - 1e-9 * max(1.0, abs(lo)):
-            bad.append(con.name)
-        if hi is not None and body > hi + 1e-9 * max(1.0, abs(hi)):
-            bad.append(con.name)
-    for v in model.component_data_objects(pyo.Var):
-        x = v.value
-        if (v.lb is not None and x < v.lb) or (v.ub is not None and x > v.ub):
-            bad.append(v.name)
-    return bad
 
 
 @st.composite
@@ -170,7 +145,7 @@ def test_every_feasible_solution_is_a_model_point(case):
     except SolutionError as exc:
         assert not allow_unused and "M_j < s_m" in str(exc)
         return
-    assert _violations(model) == []
+    assert point_violations(model) == []
     assert pyo.value(model.obj) == pytest.approx(ev.total_ms, rel=1e-9,
                                                  abs=1e-9)
 

@@ -8,6 +8,7 @@ import math
 
 import pytest
 from brute_force import brute_force_optimum
+from oracles import point_violations, subset_sum
 from exact_cases import odd_memory_instances, tiny_instances
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
@@ -66,13 +67,6 @@ def test_milp_equals_brute_force_binding_memory(inst, allow_unused):
     _assert_matches_oracle(inst, allow_unused=allow_unused)
 
 
-def _subset_sum(weights: list[int], target: int) -> bool:
-    reach = {0}
-    for w in weights:
-        reach |= {x + w for x in reach if x + w <= target}
-    return target in reach
-
-
 @st.composite
 def partition_weights(draw) -> list[int]:
     """1-4 weights, sum <= 24; half of them built around a known half."""
@@ -105,34 +99,12 @@ def test_partition_gadget(weights):
     W = sum(weights) // 2
     res = solve_milp_paper(partition_instance(weights))
     assert res.status is Status.OPTIMAL, res.message
-    yes = _subset_sum(weights, W)
+    yes = subset_sum(weights, W)
     event(f"partition exists: {yes}")
     if yes:
         assert res.value == pytest.approx(2 * W, abs=1e-9)
     else:
         assert res.value >= 2 * W + 1 - 1e-9
-
-
-def _point_violations(model) -> list[str]:
-    """Rows and bounds broken by the model's current values."""
-    import pyomo.environ as pyo
-
-    bad = []
-    for con in model.component_data_objects(pyo.Constraint, active=True):
-        body = pyo.value(con.body)
-        lo = None if con.lower is None else pyo.value(con.lower)
-        hi = None if con.upper is None else pyo.value(con.upper)
-        if lo is not None and body < lo - 1e-9 * max(1.0, abs(lo)):
-            bad.append(con.name)
-        if hi is not None and body > hi + 1e-9 * max(1.0, abs(hi)):
-            bad.append(con.name)
-    for v in model.component_data_objects(pyo.Var):
-        x = v.value
-        if (v.lb is not None and x < v.lb) or (v.ub is not None and x > v.ub):
-            bad.append(v.name)
-        if v.is_integer() and x != round(x):
-            bad.append(v.name)
-    return bad
 
 
 @st.composite
@@ -156,7 +128,7 @@ def test_model_feasible_set_is_the_evaluators(case):
     event(f"evaluator feasible: {ev.feasible}")
     model = build_paper_model(inst, allow_unused=allow_unused)
     set_paper_warm_start(inst, model, sol)
-    bad = _point_violations(model)
+    bad = point_violations(model)
     assert (not bad) == ev.feasible, (bad[:3], ev.violations[:3])
     if ev.feasible:
         assert pyo.value(model.obj_13a) == pytest.approx(ev.total_ms,
