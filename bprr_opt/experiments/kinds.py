@@ -4,11 +4,11 @@ A kind is a :class:`JobKind`: a pure function ``run(instance, method,
 options) -> Outcome`` plus the grid axes it accepts.  The registry
 :data:`KINDS` maps a kind name to the ``"module:attribute"`` of its
 :class:`JobKind`, imported on first use (in the driver *and* in every worker
-process, which is why it is an import path and not an object).  Only
-``solve`` exists today.
+process, which is why it is an import path and not an object).  Two exist:
+``solve`` (this module) and ``simulate`` (:mod:`bprr_opt.online.sweep_kind`).
 
-Adding a kind (e.g. ``simulate`` for the online simulator in
-``bprr_opt.online``) takes one small module and one registry line::
+Adding a kind takes one small module and one registry line, e.g. (a sketch
+of how ``simulate`` is plugged in)::
 
     # bprr_opt/online/sweep_kind.py
     def run_simulate(instance, method, options):
@@ -202,6 +202,7 @@ SOLVE = JobKind(name="solve", run=run_solve, methods=_solve_methods,
 # kind name -> "module:attribute" of its JobKind (imported on first use).
 KINDS: dict[str, str] = {
     "solve": "bprr_opt.experiments.kinds:SOLVE",
+    "simulate": "bprr_opt.online.sweep_kind:SIMULATE",
 }
 
 

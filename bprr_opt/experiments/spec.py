@@ -51,7 +51,7 @@ class SpecError(BprrError, ValueError):
     """Malformed sweep spec; the message is one line naming the key path."""
 
 
-GENERATORS = ("random", "clustered", "partition")
+GENERATORS = ("random", "clustered", "partition", "topology")
 _TOP_KEYS = ("name", "description", "kind", "repetitions", "instances", "grid")
 _INSTANCE_KEYS = {"generator": ("generator", "params", "seeds"),
                   "file": ("file",), "glob": ("glob",)}

@@ -356,6 +356,45 @@ class SimulationResult:
                 "avg_raw_wait_ms": float(self.wait_raw.mean()),
                 "max_concurrency": int(self.concurrency.max())}
 
+    def violations(self, instance: Instance) -> list[str]:
+        """Check the run against the model; an empty list means valid.
+
+        Every chain must obey the block rule of the static placement
+        (the evaluator's :func:`~bprr_opt.evaluate.route_blocks`, Lemma 3.1)
+        with the recorded blocks per hop, and on every server the slots of
+        the sessions *running* at any time (``[start, finish)``) must fit
+        the slot pool ``N_j``.  (Slots booked by waiting requests may exceed
+        it in the authors' model, spec §14.4; running ones may not.)
+        """
+        from ..evaluate import route_blocks
+
+        pl = self.policy.placement
+        out: list[str] = []
+        for r, (chain, blocks) in enumerate(zip(self.chains, self.blocks)):
+            want, problems = route_blocks(pl.first_block, pl.num_blocks,
+                                          chain, instance.L)
+            if problems:
+                out.append(f"request {r}: {problems[0]}")
+            elif tuple(want) != blocks:
+                out.append(f"request {r}: blocks {blocks} recorded, the "
+                           f"placement gives {tuple(want)}")
+        events: dict[int, list[tuple[float, int, int]]] = {}
+        for r, (chain, blocks) in enumerate(zip(self.chains, self.blocks)):
+            for j, k in zip(chain, blocks):
+                # finishes sort before starts at the same time: a session
+                # holds its slots on [start, finish)
+                events.setdefault(j, []).append((float(self.start[r]), 1, k))
+                events.setdefault(j, []).append((float(self.finish[r]), 0, -k))
+        for j, evs in sorted(events.items()):
+            load = peak = 0
+            for _, _, du in sorted(evs):
+                load += du
+                peak = max(peak, load)
+            if peak > int(self.policy.slot_pool[j]):
+                out.append(f"server {instance.servers[j].id}: {peak} slots "
+                           f"running at once > pool {int(self.policy.slot_pool[j])}")
+        return out
+
     def solution(self, instance: Instance) -> Solution:
         """The static placement and the chains taken, as a core
         :class:`~bprr_opt.solution.Solution` (one route per distinct chain
