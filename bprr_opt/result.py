@@ -167,7 +167,7 @@ class Result:
             ("total_ms", f(self.total_ms)),
             ("bound_avg_per_token_ms", f(self.bound)),
             ("gap", gap),
-            ("runtime_s", f"{self.runtime_s:.3f}"),
+            ("runtime_s", f"{self.runtime_s:.4g}"),
         ]
         if self.message:
             rows.append(("message", self.message))
