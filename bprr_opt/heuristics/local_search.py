@@ -539,8 +539,8 @@ def solve_cg_bprr_ls(instance: Instance, params: SolveParams) -> Result:
         The problem data.
     params
         ``time_limit`` (default 10 s) bounds the starts and the search (the
-        lower bounds are computed first and are not counted); ``seed`` fixes the visiting
-        order; ``r_design`` restricts the starts to CG-BPRR with that design
+        lower bounds are computed first and are not counted); ``seed``
+        fixes the visiting order; ``r_design`` restricts the starts to CG-BPRR with that design
         load (default: :func:`design_loads` of ``|R|``); ``warm_start`` (a
         solution or a method name) is one more start; ``allow_unused``
         (default False, the paper's ``m_j >= 1``: servers left empty get one
