@@ -393,7 +393,7 @@ def local_search(instance: Instance, start: Solution, *,
     accepted only if the evaluated value drops by more than ``1e-9``
     relative, so the search ends at a local optimum of all four
     neighbourhoods unless a limit stops it first.  Given ``seed`` the run is
-    deterministic when it ends at a local optimum or ``max_moves``.
+    deterministic unless the time limit stops it (or an RR-ILP).
 
     One scan prices at most ``O(|V_s| L)`` (``resize``, ``shift``),
     ``O(|V_s|^3)`` (``jump``) or ``O(|V_s|^2)`` (``swap``) placements; a
