@@ -59,9 +59,9 @@ from ..evaluate import evaluate
 from ..instance import Instance
 from ..numerics import floor_div, memory_fits
 from ..params import SolveParams
-from ..result import Result, build_result
+from ..result import Result
 from ..solution import Placement, Route, Solution
-from .solver import run_solver
+from .solver import formulation_result, run_solver
 from .warm import warm_start_solution
 
 __all__ = [
@@ -353,17 +353,7 @@ def solve_milp_interval(instance: Instance,
     run = run_solver(model, params, objective_scale=scale,
                      warm_start=warm is not None,
                      solver_options={"highs": HIGHS_OPTIONS})
-    solution = solution_from_interval_model(instance, model) \
-        if run.has_solution else None
-    stats = dict(run.stats)
-    stats["variables"] = model.nvariables()
-    stats["constraints"] = model.nconstraints()
-    if warm is not None:
-        stats["warm_start_avg_per_token_ms"] = evaluate(
-            instance, warm).avg_per_token_ms
-    return build_result(
-        instance, solution, method="milp-interval", status=run.status,
-        runtime_s=time.perf_counter() - t0, solver=run.solver,
-        bound=run.bound, solver_objective=run.objective,
-        message="; ".join([run.message, *notes]), stats=stats,
-        allow_unused=params.allow_unused)
+    return formulation_result(instance, params, model, run,
+                              method="milp-interval",
+                              extract=solution_from_interval_model,
+                              started=t0, warm=warm, notes=notes)

@@ -57,9 +57,9 @@ from ..evaluate import evaluate
 from ..instance import Instance
 from ..numerics import memory_fits
 from ..params import SolveParams
-from ..result import Result, build_result
+from ..result import Result
 from ..solution import Placement, Route, Solution
-from .solver import run_solver
+from .solver import formulation_result, run_solver
 from .warm import warm_start_solution
 
 __all__ = [
@@ -417,17 +417,7 @@ def solve_milp_paper(instance: Instance,
         set_paper_warm_start(instance, model, start)
     scale = instance.l_max * max(1, instance.num_requests)
     run = run_solver(model, params, objective_scale=scale, warm_start=warm)
-    solution = solution_from_paper_model(instance, model) \
-        if run.has_solution else None
-    stats = dict(run.stats)
-    stats["variables"] = model.nvariables()
-    stats["constraints"] = model.nconstraints()
-    if warm:
-        stats["warm_start_avg_per_token_ms"] = evaluate(
-            instance, given).avg_per_token_ms
-    return build_result(
-        instance, solution, method="milp-paper", status=run.status,
-        runtime_s=time.perf_counter() - t0, solver=run.solver,
-        bound=run.bound, solver_objective=run.objective,
-        message="; ".join([run.message, *notes]), stats=stats,
-        allow_unused=params.allow_unused)
+    return formulation_result(instance, params, model, run,
+                              method="milp-paper",
+                              extract=solution_from_paper_model,
+                              started=t0, warm=given, notes=notes)

@@ -39,7 +39,7 @@ import math
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -53,6 +53,7 @@ __all__ = [
     "SolverRun",
     "Termination",
     "available_solvers",
+    "formulation_result",
     "run_solver",
 ]
 
@@ -581,3 +582,33 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
                      has_solution=raw.has_solution, objective=obj, bound=bound,
                      gap=gap, runtime_s=runtime, message=", ".join(parts),
                      stats=stats)
+
+
+def formulation_result(instance: Any, params: SolveParams, model: Any,
+                       run: SolverRun, *, method: str,
+                       extract: Callable[[Any, Any], Any], started: float,
+                       warm: Any = None, notes: Sequence[str] = ()) -> Any:
+    """Package a formulation's solver run as a checked ``Result``.
+
+    The incumbent (if any) is read with ``extract(instance, model)`` and
+    judged by the evaluator in :func:`~bprr_opt.result.build_result`, with
+    the solver's objective and bound; the model size and the warm start's
+    value go to the stats.  ``started`` is the ``perf_counter`` time the
+    method began (model building included in the runtime).
+    """
+    from ..evaluate import evaluate
+    from ..result import build_result
+
+    solution = extract(instance, model) if run.has_solution else None
+    stats = dict(run.stats)
+    stats["variables"] = model.nvariables()
+    stats["constraints"] = model.nconstraints()
+    if warm is not None:
+        stats["warm_start_avg_per_token_ms"] = evaluate(
+            instance, warm).avg_per_token_ms
+    return build_result(
+        instance, solution, method=method, status=run.status,
+        runtime_s=time.perf_counter() - started, solver=run.solver,
+        bound=run.bound, solver_objective=run.objective,
+        message="; ".join([run.message, *notes]), stats=stats,
+        allow_unused=params.allow_unused)
