@@ -105,14 +105,10 @@ def feasible_paths(pl: Placement, L: int) -> list[tuple[int, ...]]:
 
 
 @st.composite
-def routed_solutions(draw, inst: Instance) -> Solution:
-    """Valid placements with at least one chain; routes drawn among chains.
-
-    The placement is built around a random partition of ``1..L`` into
-    segments on distinct servers, so a feasible chain always exists; memory
-    may or may not suffice.
-    """
-    n, L = inst.num_servers, inst.L
+def covering_placements(draw, n: int, L: int, min_blocks: int = 0) -> Placement:
+    """Placements built around a random partition of ``1..L`` into segments
+    on distinct servers (so a feasible chain always exists); the other
+    servers get ``min_blocks..L`` blocks anywhere (0 = unused)."""
     k = draw(st.integers(1, min(n, L)))
     cuts = sorted(draw(st.lists(st.integers(1, L - 1), min_size=k - 1,
                                 max_size=k - 1, unique=True))) if k > 1 else []
@@ -126,10 +122,21 @@ def routed_solutions(draw, inst: Instance) -> Solution:
         a[j] = draw(st.integers(1, b))
         m[j] = e - a[j] + 1
     for j in order[k:]:
-        mj = draw(st.integers(0, L))
+        mj = draw(st.integers(min_blocks, L))
         m[j] = mj
         a[j] = draw(st.integers(1, L - mj + 1)) if mj else 0
-    pl = Placement(tuple(a), tuple(m))
+    return Placement(tuple(a), tuple(m))
+
+
+@st.composite
+def routed_solutions(draw, inst: Instance) -> Solution:
+    """Valid placements with at least one chain; routes drawn among chains.
+
+    The placement comes from :func:`covering_placements`; memory may or may
+    not suffice.
+    """
+    L = inst.L
+    pl = draw(covering_placements(inst.num_servers, L))
     paths = feasible_paths(pl, L)
     routes = []
     for c, cl in enumerate(inst.clients):

@@ -16,29 +16,9 @@ from bprr_opt.online.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import OnlinePolicy, routing_graph
 from bprr_opt.online.ws_rr import ws_rr_policy
 from bprr_opt.solution import Placement
+from strategies import covering_placements
 
 times = st.integers(1, 400).map(float)
-
-
-@st.composite
-def covering_placements(draw, n: int, L: int) -> Placement:
-    """Placements where some chain covers 1..L (plus random extra servers)."""
-    k = draw(st.integers(1, min(n, L)))
-    cuts = sorted(draw(st.lists(st.integers(1, L - 1), min_size=k - 1,
-                                max_size=k - 1, unique=True))) if k > 1 else []
-    bounds = [0] + cuts + [L]
-    order = draw(st.permutations(range(n)))
-    a, m = [0] * n, [0] * n
-    for i in range(k):
-        b, e = bounds[i] + 1, bounds[i + 1]
-        j = order[i]
-        a[j] = draw(st.integers(1, b))
-        m[j] = e - a[j] + 1
-    for j in order[k:]:
-        mj = draw(st.integers(1, L))
-        m[j] = mj
-        a[j] = draw(st.integers(1, L - mj + 1))
-    return Placement(tuple(a), tuple(m))
 
 
 @st.composite
@@ -49,7 +29,7 @@ def online_cases(draw, max_servers: int = 5, max_L: int = 6,
     n = draw(st.integers(2, max_servers))
     L = draw(st.integers(2, max_L))
     C = draw(st.integers(1, max_clients))
-    pl = draw(covering_placements(n, L))
+    pl = draw(covering_placements(n, L, min_blocks=1))
     s_m, s_c = 1.0, 0.25
     pool = [draw(st.integers(max(pl.num_blocks[j], 1),
                              slack * max(pl.num_blocks[j], 1)))
