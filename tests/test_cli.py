@@ -126,3 +126,24 @@ def test_real_process_exit_code(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == "error: L: must be >= 1, got 0\n"
     assert proc.stdout == ""
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["solve", "--method", "nope"],
+     "error: bprr solve: argument --method: invalid choice: 'nope'"),
+    (["simulate", "x.json", "--rate", "-1"],
+     "error: bprr simulate: argument --rate: must be > 0, got -1"),
+    (["generate", "random"],
+     "error: bprr generate random: the following arguments are required: "
+     "--seed"),
+    ([], "error: bprr: the following arguments are required: COMMAND"),
+])
+def test_bad_arguments_one_line_exit_2(argv, message, capsys):
+    """Tests that argument errors follow the package convention: one line
+    on stderr naming the option and value, exit code 2, nothing on stdout."""
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith(message) and out.err.count("\n") == 1, out.err

@@ -13,6 +13,7 @@ import importlib
 import importlib.util
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ..errors import BprrError
 
@@ -26,10 +27,18 @@ COMMANDS = ("generate", "validate", "evaluate", "solve", "bound", "export",
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """Argparse with the package's error convention: one line on stderr
+    (``error: <prog>: <problem>``), exit code 2; ``--help`` shows usage."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"error: {self.prog}: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .. import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="bprr",
         description="Block placement and request routing for distributed "
                     "LLM inference.")
