@@ -103,24 +103,20 @@ def _lexmin_window(C, mj, L):
 
 
 @njit(cache=True)
+def _used_in_order(m, key):
+    """Servers with ``m_j >= 1`` sorted by ``key_j``, stably (index on ties)."""
+    used = np.flatnonzero(m >= 1)
+    return used[np.argsort(key[used], kind="mergesort")]
+
+
+@njit(cache=True)
 def greedy_placement(m, t_tilde, cap, L, R):
     """Step 2; returns ``(a, order, K, C)`` as the reference does."""
     n = m.shape[0]
     a = np.zeros(n, np.int64)
     C = np.zeros(L, np.int64)
-    n_used = 0
-    for j in range(n):
-        if m[j] >= 1:
-            n_used += 1
-    used = np.empty(n_used, np.int64)
-    keys = np.empty(n_used, np.float64)
-    k = 0
-    for j in range(n):
-        if m[j] >= 1:
-            used[k] = j
-            keys[k] = t_tilde[j]
-            k += 1
-    order = used[np.argsort(keys, kind="mergesort")]  # stable: index on ties
+    order = _used_in_order(m, t_tilde)
+    n_used = order.shape[0]
     K = 0 if R <= 0 else -1
     if n_used == 0:
         return a, order, K, C
@@ -178,21 +174,9 @@ def route_clients(a, m, tau, rtt, requests, L):
     """
     n = m.shape[0]
     n_cl = rtt.shape[0]
-    ends = np.empty(n, np.int64)
-    n_used = 0
-    for j in range(n):
-        if m[j] >= 1:
-            n_used += 1
-    used = np.empty(n_used, np.int64)
-    keys = np.empty(n_used, np.int64)
-    k = 0
-    for j in range(n):
-        ends[j] = a[j] + m[j]
-        if m[j] >= 1:
-            used[k] = j
-            keys[k] = ends[j]
-            k += 1
-    order = used[np.argsort(keys, kind="mergesort")]
+    ends = a + m
+    order = _used_in_order(m, ends)
+    n_used = order.shape[0]
     pred = np.full((n_cl, n), -2, np.int64)
     last = np.full(n_cl, -1, np.int64)
     label = np.empty(L + 2, np.float64)
