@@ -146,3 +146,14 @@ def routed_solutions(draw, inst: Instance) -> Solution:
             routes.append(Route(c, draw(st.sampled_from(paths)), cnt))
             left -= cnt
     return Solution(pl, tuple(routes))
+
+
+@st.composite
+def solved_cases(draw, max_servers: int = 3, max_L: int = 5):
+    """``(instance, solution, allow_unused)``: small generated instances with
+    random or routed solutions (often infeasible), for checking that a
+    formulation's feasible set matches the evaluator's."""
+    inst = draw(generated_instances(max_servers=max_servers, max_clients=2,
+                                    max_requests=3, max_L=max_L))
+    sol = draw(st.one_of(solutions(inst), routed_solutions(inst)))
+    return inst, sol, draw(st.booleans())

@@ -12,7 +12,7 @@ from oracles import point_violations, subset_sum
 from exact_cases import odd_memory_instances
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
-from strategies import generated_instances, routed_solutions, solutions
+from strategies import generated_instances, solved_cases
 
 from bprr_opt.errors import SolutionError
 from bprr_opt.evaluate import evaluate
@@ -116,16 +116,8 @@ def test_partition_gadget(weights):
         assert res.value >= 2 * W + 1 - 1e-9
 
 
-@st.composite
-def feasible_case(draw):
-    inst = draw(generated_instances(max_servers=4, max_clients=2,
-                                    max_requests=3, max_L=6))
-    sol = draw(st.one_of(solutions(inst), routed_solutions(inst)))
-    return inst, sol, draw(st.booleans())
-
-
 @settings(max_examples=150)
-@given(feasible_case())
+@given(solved_cases(max_servers=4, max_L=6))
 def test_every_feasible_solution_is_a_model_point(case):
     """Tests the direction of the equivalence the optimum relies on: every
     solution the evaluator accepts (with idle servers able to hold a block

@@ -12,7 +12,7 @@ from oracles import point_violations, subset_sum
 from exact_cases import odd_memory_instances, tiny_instances
 from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
-from strategies import generated_instances, routed_solutions, solutions
+from strategies import solved_cases
 
 from bprr_opt.cli import main
 from bprr_opt.errors import SolutionError, SolverUnavailableError
@@ -107,16 +107,8 @@ def test_partition_gadget(weights):
         assert res.value >= 2 * W + 1 - 1e-9
 
 
-@st.composite
-def instance_and_solution(draw):
-    inst = draw(generated_instances(max_servers=3, max_clients=2,
-                                    max_requests=3, max_L=5))
-    sol = draw(st.one_of(solutions(inst), routed_solutions(inst)))
-    return inst, sol, draw(st.booleans())
-
-
 @settings(max_examples=200)
-@given(instance_and_solution())
+@given(solved_cases())
 def test_model_feasible_set_is_the_evaluators(case):
     """Tests that a solution is a point of the MILP (every row and bound
     holds) exactly when the evaluator accepts it, and that objective (13a)
