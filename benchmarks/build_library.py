@@ -44,7 +44,7 @@ from bprr_opt.bounds import best_lower_bound  # noqa: E402
 from bprr_opt.evaluate import evaluate  # noqa: E402
 from bprr_opt.exact.interval import segment_limits  # noqa: E402
 from bprr_opt.instance import instance_from_dict  # noqa: E402
-from bprr_opt.io import atomic_write_bytes, atomic_write_text  # noqa: E402
+from bprr_opt.fileio import atomic_write_bytes, atomic_write_text  # noqa: E402
 from bprr_opt.library import (  # noqa: E402
     INDEX_FILE,
     LIBRARY_FORMAT,

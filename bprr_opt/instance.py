@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InstanceError
+from .fileio import atomic_write_text, read_json
 
 __all__ = [
     "FORMAT",
@@ -457,13 +458,9 @@ def load_instance(path: str | Path) -> Instance:
     InstanceError
         If the file is missing, is not JSON, or holds a malformed instance.
     """
-    from .io import read_json
-
     return instance_from_dict(read_json(path, InstanceError))
 
 
 def save_instance(inst: Instance, path: str | Path) -> None:
     """Write ``inst`` as JSON atomically (no partial file on failure)."""
-    from .io import atomic_write_text
-
     atomic_write_text(path, instance_to_json(inst))

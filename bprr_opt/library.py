@@ -42,6 +42,7 @@ from typing import Any
 
 from .errors import BprrError
 from .evaluate import evaluate
+from .fileio import read_json
 from .instance import Client, Instance, Server, load_instance
 from .solution import load_solution
 
@@ -262,8 +263,6 @@ def _entry(doc: Any, path: str) -> LibraryEntry:
 
 
 def _read_index(directory: str | Path) -> Mapping[str, Any]:
-    from .io import read_json
-
     path = Path(directory) / INDEX_FILE
     doc = read_json(path, LibraryError)
     if not isinstance(doc, Mapping) or doc.get("format") != LIBRARY_FORMAT:

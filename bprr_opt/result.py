@@ -19,35 +19,17 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
 from .errors import EvaluatorMismatchError
 from .evaluate import Evaluation, evaluate
 from .instance import Instance
 from .solution import Solution, solution_to_dict
+from .status import REL_TOL, Status, rel_diff
 
 __all__ = ["REL_TOL", "RESULT_FORMAT", "Result", "Status", "build_result"]
 
 RESULT_FORMAT = "bprr-result/1"
-REL_TOL = 1e-6
-
-
-class Status(str, Enum):
-    """Outcome of a run (``bprr-result/1`` ``status``)."""
-
-    OPTIMAL = "optimal"  # proven optimal by the solver
-    FEASIBLE = "feasible"  # incumbent, optimality not proven
-    INFEASIBLE = "infeasible"  # proven infeasible / algorithm found none
-    NO_SOLUTION = "no_solution"  # limit hit without an incumbent
-    ERROR = "error"
-
-    def __str__(self) -> str:
-        return self.value
-
-
-def _rel_diff(x: float, y: float) -> float:
-    return abs(x - y) / max(1.0, abs(x), abs(y))
 
 
 @dataclass(frozen=True)
@@ -242,12 +224,12 @@ def build_result(instance: Instance, solution: Solution | None, *,
                 f"{evaluation.violations[0].message}")
         value = evaluation.avg_per_token_ms
         if solver_objective is not None and evaluation.feasible:
-            if _rel_diff(solver_objective, value) > REL_TOL:
+            if rel_diff(solver_objective, value) > REL_TOL:
                 raise EvaluatorMismatchError(
                     f"{method}: solver objective {solver_objective!r} != "
                     f"evaluated avg_per_token_ms {value!r}")
         if bound is not None and evaluation.feasible and math.isfinite(bound):
-            if bound > value and _rel_diff(bound, value) > REL_TOL:
+            if bound > value and rel_diff(bound, value) > REL_TOL:
                 raise EvaluatorMismatchError(
                     f"{method}: lower bound {bound!r} exceeds the evaluated "
                     f"value {value!r} of a feasible solution")

@@ -8,12 +8,14 @@ it costs is for :func:`bprr_opt.evaluate.evaluate` alone to say.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import SolutionError
+from .fileio import atomic_write_text, read_json
 from .instance import Instance
 
 __all__ = [
@@ -194,18 +196,12 @@ def solution_from_dict(instance: Instance, doc: Any) -> Solution:
 
 def load_solution(instance: Instance, path: str | Path) -> Solution:
     """Read a solution (or result) JSON file for ``instance``."""
-    from .io import read_json
-
     return solution_from_dict(instance, read_json(path, SolutionError))
 
 
 def save_solution(instance: Instance, solution: Solution,
                   path: str | Path) -> None:
     """Write ``solution`` as a ``bprr-solution/1`` document, atomically."""
-    import json
-
-    from .io import atomic_write_text
-
     doc = {"format": SOLUTION_FORMAT, "instance": instance.name}
     doc.update(solution_to_dict(instance, solution))
     atomic_write_text(path, json.dumps(doc, indent=1) + "\n")

@@ -7,7 +7,7 @@ import json
 import math
 
 from ..bounds import BOUNDS, best_lower_bound
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 from ._common import add_instance_arg, add_output_args, read_instance
 
 

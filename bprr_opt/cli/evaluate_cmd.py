@@ -7,7 +7,7 @@ import time
 
 from ..evaluate import evaluate
 from ..instance import load_instance
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 from ..result import Result, Status
 from ..solution import load_solution
 from ._common import add_output_args

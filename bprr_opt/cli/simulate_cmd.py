@@ -12,7 +12,7 @@ import argparse
 import json
 import math
 
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 from ._common import positive_float, positive_int
 
 FORMAT = "bprr-simulation/1"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 from ..params import SolveParams
 from ..solution import load_solution
 from ..solve import METHODS, solve

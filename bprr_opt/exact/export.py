@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import BprrError
 from ..instance import Instance
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 
 __all__ = [
     "EXPORT_FORMATS",

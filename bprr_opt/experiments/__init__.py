@@ -21,7 +21,7 @@ from .jobs import (
     run_job,
 )
 from .kinds import KINDS, Axis, JobKind, Outcome, get_kind
-from .profiles import performance_profile, performance_ratios, profile_taus
+from .performance_profiles import performance_profile, performance_ratios, profile_taus
 from .report import Report, format_markdown, format_text, summarize
 from .runner import (
     DaskBackend,

@@ -17,10 +17,10 @@ import numpy as np
 from ..errors import BprrError
 from ..evaluate import evaluate
 from ..instance import Instance
-from ..io import atomic_write_bytes
+from ..fileio import atomic_write_bytes
 from ..solution import Solution
 from .analysis import add_config, mean_ci, metric_matrix
-from .profiles import performance_profile, performance_ratios, profile_taus
+from .performance_profiles import performance_profile, performance_ratios, profile_taus
 
 __all__ = ["bars_figure", "cdf_figure", "placement_figure", "profile_figure",
            "save_figure"]

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import BprrError
-from ..io import atomic_write_bytes, atomic_write_text
+from ..fileio import atomic_write_bytes, atomic_write_text
 
 __all__ = ["COLUMNS", "DETERMINISTIC_COLUMNS", "STORE_FORMAT", "ResultStore",
            "StoreError"]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..instance import Client, Instance, Server
-from ..profiles import GB, GIB, block_memory_gb, cache_memory_gb, load_gpu, load_llm
+from ..presets import GB, GIB, block_memory_gb, cache_memory_gb, load_gpu, load_llm
 
 __all__ = ["clustered_instance"]
 

@@ -42,7 +42,7 @@ import numpy as np
 
 from ..errors import InfeasibleError
 from ..experiments.analysis import mean_ci
-from ..io import atomic_write_text
+from ..fileio import atomic_write_text
 from .arrivals import poisson_arrivals
 from .cg_bp import cg_bp, design_r
 from .experiment import (

@@ -33,7 +33,7 @@ import numpy as np
 
 from ..errors import InstanceError
 from ..instance import Instance, instance_from_dict, instance_to_json
-from ..io import atomic_write_text, read_json
+from ..fileio import atomic_write_text, read_json
 
 __all__ = [
     "CACHE_MODELS",

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..errors import InstanceError
 from ..instance import Client, Instance, Server
-from ..profiles import GB, block_memory_gb, cache_memory_gb, load_llm
+from ..presets import GB, block_memory_gb, cache_memory_gb, load_llm
 from .scenario import DEFAULT_THROUGHPUT, OnlineParams, Scenario, Throughput
 
 __all__ = [

@@ -16,7 +16,7 @@ from bprr_opt.cli import main
 from bprr_opt.errors import BprrError
 from bprr_opt.experiments import plots
 from bprr_opt.experiments.analysis import add_config, mean_ci, metric_matrix
-from bprr_opt.experiments.profiles import (
+from bprr_opt.experiments.performance_profiles import (
     performance_profile,
     performance_ratios,
     profile_taus,

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bprr_opt.generators import clustered_instance, partition_instance, random_instance
-from bprr_opt.profiles import (
+from bprr_opt.presets import (
     GB,
     block_memory_gb,
     cache_memory_gb,

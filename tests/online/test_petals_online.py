@@ -24,7 +24,7 @@ from bprr_opt.online.petals import (
 from bprr_opt.online.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import simulate, simulate_reference
 from bprr_opt.online.topology import topology_scenario
-from bprr_opt.profiles import GB, block_memory_gb, cache_memory_gb, load_llm
+from bprr_opt.presets import GB, block_memory_gb, cache_memory_gb, load_llm
 from bprr_opt.solution import Placement
 
 LLM = load_llm("bloom-176b")

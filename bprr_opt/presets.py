@@ -1,4 +1,4 @@
-"""LLM and GPU profiles (data in ``models/``) and the memory formulas.
+"""LLM and GPU presets (data in ``bprr_opt/data/models``) and the memory formulas.
 
 See ``models/README.md`` for the fields and the derivation of ``s_m``, ``s_c``.
 """
