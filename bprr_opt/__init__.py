@@ -15,7 +15,7 @@ from .errors import (
                      SolutionError,
                      SolverUnavailableError,
 )
-from .evaluate import Evaluation, RouteCost, Violation, evaluate
+from .evaluate import Evaluation, RouteCost, Violation, ViolationKind, evaluate
 from .instance import (
                      Client,
                      Instance,
@@ -61,6 +61,7 @@ __all__ = [
                      "SolverUnavailableError",
                      "Status",
                      "Violation",
+                     "ViolationKind",
                      "__version__",
                      "available_methods",
                      "build_result",

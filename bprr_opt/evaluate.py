@@ -25,24 +25,35 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .instance import Instance
 from .numerics import memory_fits
 from .solution import Solution
 
-__all__ = ["Evaluation", "RouteCost", "Violation", "evaluate", "route_blocks"]
+__all__ = ["Evaluation", "RouteCost", "Violation", "ViolationKind", "evaluate",
+           "route_blocks"]
+
+
+class ViolationKind(StrEnum):
+    """Which rule a :class:`Violation` breaks (module docstring)."""
+
+    PLACEMENT = "placement"  # (13d) block range, or m_j >= 1
+    ROUTE = "route"  # Lemma 3.1 chain rule, counts, ids
+    DEMAND = "demand"  # a client's routes do not carry its N_c
+    MEMORY = "memory"  # (13b)
 
 
 @dataclass(frozen=True)
 class Violation:
     """One broken rule.
 
-    ``kind`` is ``"placement"``, ``"route"``, ``"demand"`` or ``"memory"``;
-    ``amount`` says by how much (GB over capacity, requests missing, blocks
+    ``kind`` is a :class:`ViolationKind` (placement, route, demand,
+    memory); ``amount`` says by how much (GB over capacity, requests missing, blocks
     out of range, ...), always positive.
     """
 
-    kind: str
+    kind: ViolationKind
     message: str
     server: str | None = None
     client: str | None = None
@@ -190,7 +201,7 @@ def evaluate(instance: Instance, solution: Solution, *,
 
     if len(pl.num_blocks) != n:
         violations.append(Violation(
-            "placement",
+            ViolationKind.PLACEMENT,
             f"placement: has {len(pl.num_blocks)} servers, instance has {n}",
             amount=abs(len(pl.num_blocks) - n)))
         return _infeasible_shell(instance, violations)
@@ -199,21 +210,25 @@ def evaluate(instance: Instance, solution: Solution, *,
         a, m = pl.first_block[j], pl.num_blocks[j]
         if m < 0:
             violations.append(Violation(
-                "placement", f"server {s.id}: num_blocks = {m} < 0",
+                ViolationKind.PLACEMENT,
+                f"server {s.id}: num_blocks = {m} < 0",
                 server=s.id, amount=-m))
         elif m == 0:
             if not allow_unused:
                 violations.append(Violation(
-                    "placement", f"server {s.id}: hosts no block "
+                    ViolationKind.PLACEMENT,
+                    f"server {s.id}: hosts no block "
                     "(m_j >= 1 required)", server=s.id, amount=1))
         else:
             if a < 1:
                 violations.append(Violation(
-                    "placement", f"server {s.id}: first_block = {a} < 1",
+                    ViolationKind.PLACEMENT,
+                    f"server {s.id}: first_block = {a} < 1",
                     server=s.id, amount=1 - a))
             if a + m - 1 > L:
                 violations.append(Violation(
-                    "placement", f"server {s.id}: last block {a + m - 1} > "
+                    ViolationKind.PLACEMENT,
+                    f"server {s.id}: last block {a + m - 1} > "
                     f"L = {L}", server=s.id, amount=a + m - 1 - L))
 
     load_blocks = [0] * n  # sum_r k^r_j
@@ -225,29 +240,34 @@ def evaluate(instance: Instance, solution: Solution, *,
     for i, r in enumerate(solution.routes):
         if not 0 <= r.client < len(clients):
             violations.append(Violation(
-                "route", f"routes[{i}]: client index {r.client} out of range",
+                ViolationKind.ROUTE,
+                f"routes[{i}]: client index {r.client} out of range",
                 amount=1))
             continue
         cl = clients[r.client]
         bad_ids = [j for j in r.servers if not 0 <= j < n]
         if bad_ids:
             violations.append(Violation(
-                "route", f"routes[{i}] (client {cl.id}): server index "
+                ViolationKind.ROUTE,
+                f"routes[{i}] (client {cl.id}): server index "
                 f"{bad_ids[0]} out of range", client=cl.id, amount=1))
             continue
         if r.count < 1:
             violations.append(Violation(
-                "route", f"routes[{i}] (client {cl.id}): count = {r.count} < 1",
+                ViolationKind.ROUTE,
+                f"routes[{i}] (client {cl.id}): count = {r.count} < 1",
                 client=cl.id, amount=1 - r.count))
         if len(set(r.servers)) != len(r.servers):
             violations.append(Violation(
-                "route", f"routes[{i}] (client {cl.id}): visits a server twice",
+                ViolationKind.ROUTE,
+                f"routes[{i}] (client {cl.id}): visits a server twice",
                 client=cl.id, amount=1))
         blocks, problems = route_blocks(pl.first_block, pl.num_blocks,
                                         r.servers, L)
         for msg in problems:
             violations.append(Violation(
-                "route", f"routes[{i}] (client {cl.id}): {msg}",
+                ViolationKind.ROUTE,
+                f"routes[{i}] (client {cl.id}): {msg}",
                 client=cl.id, amount=1))
         ok = not problems
         count = max(r.count, 0)
@@ -270,7 +290,8 @@ def evaluate(instance: Instance, solution: Solution, *,
     for c, cl in enumerate(clients):
         if routed[c] != cl.requests:
             violations.append(Violation(
-                "demand", f"client {cl.id}: routes carry {routed[c]} requests, "
+                ViolationKind.DEMAND,
+                f"client {cl.id}: routes carry {routed[c]} requests, "
                 f"needs {cl.requests}", client=cl.id,
                 amount=abs(routed[c] - cl.requests)))
 
@@ -281,7 +302,8 @@ def evaluate(instance: Instance, solution: Solution, *,
         memory_used.append(used)
         if not memory_fits(used, s.memory):
             violations.append(Violation(
-                "memory", f"server {s.id}: uses {used:.9g} GB > memory "
+                ViolationKind.MEMORY,
+                f"server {s.id}: uses {used:.9g} GB > memory "
                 f"{s.memory:.9g} GB (over by {used - s.memory:.3g})",
                 server=s.id, amount=used - s.memory))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .backends import SolverOptions
 from .solution import Solution
 
 __all__ = ["SolveParams"]
@@ -61,3 +62,9 @@ class SolveParams:
             raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
         if self.r_design is not None and self.r_design < 1:
             raise ValueError(f"r_design: must be >= 1, got {self.r_design!r}")
+
+    def solver_options(self) -> SolverOptions:
+        """The solver plug's options: solver, limits, threads, seed, verbosity."""
+        return SolverOptions(solver=self.solver, time_limit=self.time_limit,
+                             mip_gap=self.mip_gap, threads=self.threads,
+                             seed=self.seed, verbose=self.verbose)

@@ -1,4 +1,4 @@
-"""Tests of the feasible-hop graph and shortest-chain routing (bprr_opt.routing)."""
+"""Tests of the feasible-hop graph and shortest-chain routing (bprr_opt.chains)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ from strategies import feasible_paths, generated_instances, placements
 from bprr_opt.evaluate import evaluate, route_blocks
 from bprr_opt.generators import random_instance
 from bprr_opt.instance import Client, Instance, Server
-from bprr_opt.routing import (
-    SOURCE,
+from bprr_opt.chains.hops import SOURCE, feasible_hops
+from bprr_opt.chains.shortest import (
     chain_dp,
-    feasible_hops,
     shortest_chain,
     shortest_path_solution,
 )

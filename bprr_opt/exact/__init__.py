@@ -1,5 +1,5 @@
 """Exact methods: the paper's MILP (13), the interval-flow MILP, the RR-ILP (19),
-the solver plug, warm starts and export.
+warm starts and export (the solver plug is :mod:`bprr_opt.backends`).
 
 Pyomo is imported only when a model is built or solved, so importing this
 package stays cheap.
@@ -25,14 +25,10 @@ from .rr_ilp import (
                      solve_rr_ilp,
                      solve_rr_ilp_method,
 )
-from .solver import SolverRun, Termination, available_solvers, run_solver
 from .warm import warm_start_solution
 
 __all__ = [
            "EXPORT_FORMATS",
-           "SolverRun",
-           "Termination",
-           "available_solvers",
            "build_interval_model",
            "build_paper_model",
            "build_rr_model",
@@ -40,7 +36,6 @@ __all__ = [
            "memory_cannot_bind",
            "model_text",
            "route_optimally",
-           "run_solver",
            "set_interval_warm_start",
            "set_paper_warm_start",
            "solution_from_interval_model",

@@ -61,7 +61,8 @@ from ..numerics import floor_div, memory_fits
 from ..params import SolveParams
 from ..result import Result
 from ..solution import Placement, Route, Solution
-from .solver import formulation_result, run_solver
+from ..backends import run_solver
+from .formulation import formulation_result
 from .warm import warm_start_solution
 
 __all__ = [
@@ -350,7 +351,7 @@ def solve_milp_interval(instance: Instance,
     if warm is not None:
         set_interval_warm_start(instance, model, warm)
     scale = instance.l_max * max(1, instance.num_requests)
-    run = run_solver(model, params, objective_scale=scale,
+    run = run_solver(model, params.solver_options(), objective_scale=scale,
                      warm_start=warm is not None,
                      solver_options={"highs": HIGHS_OPTIONS})
     return formulation_result(instance, params, model, run,

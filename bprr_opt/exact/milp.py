@@ -42,7 +42,7 @@ clients (a source has no in-edges, a sink no out-edges), so those variables
 are left out.  The feasible set and the optimum are the same.
 
 Memory row (13b) uses ``M_j`` as given; the solver's feasibility tolerance is
-``1e-9`` (:mod:`bprr_opt.exact.solver`), inside the evaluator's
+``1e-9`` (:mod:`bprr_opt.backends`), inside the evaluator's
 ``1e-9 max(1, M_j)`` (:mod:`bprr_opt.numerics`).
 """
 
@@ -59,7 +59,8 @@ from ..numerics import memory_fits
 from ..params import SolveParams
 from ..result import Result
 from ..solution import Placement, Route, Solution
-from .solver import formulation_result, run_solver
+from ..backends import run_solver
+from .formulation import formulation_result
 from .warm import warm_start_solution
 
 __all__ = [
@@ -416,7 +417,8 @@ def solve_milp_paper(instance: Instance,
             notes.append(note)
         set_paper_warm_start(instance, model, start)
     scale = instance.l_max * max(1, instance.num_requests)
-    run = run_solver(model, params, objective_scale=scale, warm_start=warm)
+    run = run_solver(model, params.solver_options(), objective_scale=scale,
+                     warm_start=warm)
     return formulation_result(instance, params, model, run,
                               method="milp-paper",
                               extract=solution_from_paper_model,

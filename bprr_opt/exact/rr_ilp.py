@@ -1,7 +1,7 @@
 """RR-ILP: optimal request routing for a fixed block placement (eq. (19)).
 
 For a fixed placement the routing problem is an integer multi-commodity flow
-on the placement's feasible-edge graph (Lemma 3.1; :mod:`bprr_opt.routing`):
+on the placement's feasible-edge graph (Lemma 3.1; :mod:`bprr_opt.chains.hops`):
 one commodity per client, ``N_c`` units from ``S_c`` to ``D_c``, coupled only
 by the memory rows.  Model components (``shared/spec/online-and-simulator.md``
 §9):
@@ -37,16 +37,17 @@ from collections import Counter
 from dataclasses import replace
 from typing import Any
 
+from ..backends import run_solver
+from ..chains.hops import SOURCE as HOP_SOURCE
+from ..chains.hops import feasible_hops
+from ..chains.shortest import shortest_chain, shortest_path_solution
 from ..errors import BprrError, SolutionError
 from ..evaluate import evaluate
 from ..instance import Instance
 from ..numerics import memory_fits
 from ..params import SolveParams
 from ..result import Result, Status, build_result
-from ..routing import SOURCE as HOP_SOURCE
-from ..routing import feasible_hops, shortest_chain, shortest_path_solution
 from ..solution import Placement, Route, Solution
-from .solver import run_solver
 from .warm import warm_start_solution
 
 __all__ = [
@@ -300,7 +301,7 @@ def solve_rr_ilp(instance: Instance, placement: Placement,
     if use_start:
         _set_start(model, warm)
     scale = instance.l_max * instance.num_requests
-    run = run_solver(model, params, objective_scale=scale,
+    run = run_solver(model, params.solver_options(), objective_scale=scale,
                      warm_start=use_start)
     solution = None
     if run.has_solution:
@@ -320,7 +321,7 @@ def route_optimally(instance: Instance, placement: Placement,
     """Route optimally over ``placement``, by shortest chains when possible.
 
     If memory cannot bind (:func:`memory_cannot_bind`), every client's
-    requests all take its shortest chain (:func:`bprr_opt.routing.
+    requests all take its shortest chain (:func:`bprr_opt.chains.shortest.
     shortest_path_solution`), which is optimal for the placement; otherwise
     the RR-ILP is solved (:func:`solve_rr_ilp`).
 

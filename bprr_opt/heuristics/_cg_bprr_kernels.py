@@ -9,7 +9,7 @@ cannot change a result:
 * Phase 1 tests "window holds an under-served block" with a prefix count;
 * Phase 2 slides one sorted window across the blocks (``O(m)`` per shift)
   instead of sorting every window from scratch;
-* routing keeps one label per block boundary (see :mod:`bprr_opt.routing`).
+* routing keeps one label per block boundary (see :mod:`bprr_opt.chains.shortest`).
 
 References
 ----------
@@ -166,7 +166,7 @@ def greedy_placement(m, t_tilde, cap, L, R):
 
 @njit(cache=True)
 def route_clients(a, m, tau, rtt, requests, L):
-    """Step 3: per client the label DP of :mod:`bprr_opt.routing`.
+    """Step 3: per client the label DP of :mod:`bprr_opt.chains.shortest`.
 
     Returns ``(pred, last)``: predecessor of every server on the client's
     shortest-chain tree (-1 = source, -2 = unreached) and the chain's last

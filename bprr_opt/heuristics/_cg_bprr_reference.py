@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..chains.shortest import chain_dp
 from ..numerics import floor_div
-from ..routing import chain_dp
 
 __all__ = ["block_counts", "cap_and_speed", "greedy_placement",
            "route_clients"]

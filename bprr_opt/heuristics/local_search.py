@@ -8,7 +8,7 @@ descent over the placement ``(a_j, m_j)``.  After every move the requests are
 re-routed *optimally for the new placement*, so the search moves between
 placements and never holds a routing worse than the best one:
 
-* the per-client shortest chains (:func:`bprr_opt.routing.
+* the per-client shortest chains (:func:`bprr_opt.chains.shortest.
   shortest_path_solution`) ignore memory, so their value is a lower bound
   on every routing of the placement; a move whose bound does not beat the
   incumbent is discarded without further work;
@@ -52,13 +52,13 @@ from typing import Any
 
 import numpy as np
 
+from ..chains.shortest import shortest_path_solution
 from ..errors import BprrError, InfeasibleError
-from ..evaluate import evaluate
+from ..evaluate import ViolationKind, evaluate
 from ..instance import Instance
 from ..numerics import floor_div, memory_fits
 from ..params import SolveParams
 from ..result import Result, Status, build_result
-from ..routing import shortest_path_solution
 from ..solution import Placement, Solution
 
 __all__ = [
@@ -158,7 +158,7 @@ class _Router:
         if sp is None:  # some block is not hosted anywhere
             return math.inf, None
         ev = evaluate(inst, sp, allow_unused=self.allow_unused)
-        if any(v.kind != "memory" for v in ev.violations):
+        if any(v.kind is not ViolationKind.MEMORY for v in ev.violations):
             return math.inf, None
         # every request on its cheapest chain: no routing is cheaper
         if not _improves(ev.avg_per_token_ms, incumbent):

@@ -52,12 +52,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..evaluate import evaluate
+from ..chains.dijkstra import dijkstra_dense
+from ..chains.hops import hop_graph
+from ..evaluate import ViolationKind, evaluate
 from ..instance import Instance
 from ..numerics import floor_div
-from ..online.dijkstra import dijkstra_dense
 from ..online.petals import petals_block_counts, select_blocks
-from ..online.simulator import routing_graph
 from ..params import SolveParams
 from ..result import Result, Status, build_result
 from ..solution import Placement, Route, Solution
@@ -166,7 +166,7 @@ def petals_offline(instance: Instance, seed: int = 0,
     else:
         order = [int(j) for j in join_order]
     placement = select_blocks(m, thr, order, L)
-    g = routing_graph(placement, L)
+    g = hop_graph(placement, L)
     rho_c, rho_s = _raw_rtts(instance)
     # session counters (spec §8.6)
     cap = [floor_div(s.memory - mj * instance.s_m, mj * instance.s_c)
@@ -235,7 +235,7 @@ def solve_petals(instance: Instance, params: SolveParams) -> Result:
                        runtime_s=runtime, stats=stats,
                        allow_unused=True)
     if not res.is_feasible():
-        n_mem = sum(1 for v in res.evaluation.violations if v.kind == "memory")
+        n_mem = sum(1 for v in res.evaluation.violations if v.kind is ViolationKind.MEMORY)
         res = build_result(
             instance, sol, method="petals", status=Status.INFEASIBLE,
             runtime_s=runtime, stats=stats,

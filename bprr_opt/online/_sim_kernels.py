@@ -8,7 +8,7 @@ One compiled loop over the arrivals, with preallocated arrays:
 * the routing graph is a CSR adjacency list whose per-request weights are
   the static costs plus the live waits (WS-RR) or the no-cache penalty
   (PETALS);
-* :func:`bprr_opt.online.dijkstra.dijkstra_csr` picks the chain.
+* :func:`bprr_opt.chains.dijkstra.dijkstra_csr` picks the chain.
 
 The plain-Python twin is :func:`bprr_opt.online.simulator.simulate_reference`;
 both evaluate every floating-point expression in the same order and give
@@ -20,7 +20,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .dijkstra import dijkstra_csr
+from ..chains.dijkstra import dijkstra_csr
+from ..chains.hops import hop_graph
+from ..solution import Placement
 
 __all__ = ["backoff_kernel", "simulate_kernel", "warm_up"]
 
@@ -238,11 +240,8 @@ def warm_up() -> None:
     measured runtimes exclude JIT compilation."""
     if _WARM[0]:
         return
-    from ..solution import Placement
-    from .simulator import routing_graph
-
     pl = Placement((1, 2), (1, 1))
-    g = routing_graph(pl, 2)
+    g = hop_graph(pl, 2)
     cost = np.ones((1, g.num_edges))
     one = np.ones((1, 2))
     for mode in (0, 1):

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..chains.dijkstra import dijkstra_csr
+from ..chains.hops import hop_graph
 from ..errors import InfeasibleError
 from ..heuristics import _cg_bprr_kernels as _jit
 from ..heuristics.cg_bprr import max_provisionable_r
 from ..solution import Placement
-from .dijkstra import dijkstra_csr
 from .scenario import Scenario
-from .simulator import routing_graph, static_costs
+from .simulator import static_costs
 from .topology import matlab_round
 
 __all__ = ["CGBPPlacement", "DesignR", "cg_bp", "design_r"]
@@ -136,7 +137,7 @@ def design_r(scenario: Scenario, rate_per_ms: float, *,
 
     ``T1``: CG-BPRR with ``R = 1`` and **no** MIG cap, then the cheapest chain
     under WS-RR's static costs (Dijkstra, tie rules of
-    :mod:`bprr_opt.online.dijkstra`); ``T1 = D_0 + (distance - delta)`` (no
+    :mod:`bprr_opt.chains.dijkstra`); ``T1 = D_0 + (distance - delta)`` (no
     waiting, no allocation delay -- ⚠ so ``R`` underestimates the load).
     ``mu = lambda T1`` (Little's law) and
     ``R = min(round(mu + num_std sqrt(mu)), R_max)`` with
@@ -153,7 +154,7 @@ def design_r(scenario: Scenario, rate_per_ms: float, *,
         raise ValueError(f"rate: must be > 0, got {rate_per_ms!r}")
     inst = scenario.instance
     one = cg_bp(scenario, 1, mig_cap=False)
-    g = routing_graph(one.placement, inst.L)
+    g = hop_graph(one.placement, inst.L)
     delta = scenario.params.last_hop_ms
     cost = static_costs(inst, g, delta)
     n = inst.num_servers

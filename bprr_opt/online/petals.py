@@ -39,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..chains.hops import HopGraph, hop_graph
 from ..errors import InstanceError
 from ..numerics import floor_div
 from ..solution import Placement
@@ -48,9 +49,7 @@ from .scenario import Scenario
 from .simulator import (
     OnlinePolicy,
     OnlineState,
-    RoutingGraph,
     SimulationResult,
-    routing_graph,
     simulate,
     static_costs,
 )
@@ -157,7 +156,7 @@ def select_blocks(num_blocks: Sequence[int], throughput: Sequence[float],
     return Placement.from_arrays(a, num_blocks)
 
 
-def petals_graph_costs(scenario: Scenario, graph: RoutingGraph) -> np.ndarray:
+def petals_graph_costs(scenario: Scenario, graph: HopGraph) -> np.ndarray:
     """PETALS' per-token latency estimate per edge and client (spec §8.5).
 
     ``source -> j``: ``rho(c, j)/2 + overhead + tau_j k``; ``i -> j``:
@@ -244,7 +243,7 @@ def petals_policy(scenario: Scenario, variant: str, join_order: Sequence[int],
         pool = _reserved_pool(scenario, m)
         cap = np.full(inst.num_servers,
                       floor_div(p.petals_cache_gb, inst.s_c), np.int64)
-    g = routing_graph(placement, L)
+    g = hop_graph(placement, L)
     if variant == "opt-rr":
         g = g.with_cost(static_costs(inst, g, p.last_hop_ms))
         routing = "milp"

@@ -57,20 +57,19 @@ from typing import Any
 
 import numpy as np
 
+from ..chains.dijkstra import dijkstra_dense
+from ..chains.hops import HopGraph
 from ..errors import InfeasibleError
 from ..instance import Instance
 from ..solution import Placement, Route, Solution
 from .arrivals import Arrivals
-from .dijkstra import dijkstra_dense
 
 __all__ = [
     "ENGINES",
     "OnlinePolicy",
     "OnlineState",
-    "RoutingGraph",
     "SimulationResult",
     "backoff",
-    "routing_graph",
     "simulate",
     "simulate_reference",
     "static_costs",
@@ -100,76 +99,6 @@ def backoff(W: float, first_ms: float = 1000.0, cap_ms: float = 60_000.0
     return total
 
 
-# ---------------------------------------------------------------------------
-# the routing graph of a placement
-# ---------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RoutingGraph:
-    """Feasible-hop DAG of a placement as adjacency lists.
-
-    Nodes: servers ``0..n-1``, source ``n``, sink ``n + 1``.  Edge ``e`` goes
-    ``tail[e] -> head[e]`` and, when the head is a server, makes it process
-    ``blocks[e]`` blocks (0 for sink edges).  Edges are sorted by
-    ``(tail, head)``; ``indptr`` indexes them by tail (CSR).  ``cost[c, e]``
-    is the static cost for client ``c``.
-    """
-
-    n: int
-    tail: np.ndarray
-    head: np.ndarray
-    blocks: np.ndarray
-    indptr: np.ndarray
-    cost: np.ndarray  # (C, E)
-
-    @property
-    def num_edges(self) -> int:
-        return int(self.head.size)
-
-    def with_cost(self, cost: np.ndarray) -> RoutingGraph:
-        return RoutingGraph(self.n, self.tail, self.head, self.blocks,
-                            self.indptr, np.ascontiguousarray(cost, float))
-
-
-def routing_graph(placement: Placement, L: int) -> RoutingGraph:
-    """Edges of ``placement``'s routing DAG (costs zero; see :func:`static_costs`).
-
-    ``source -> j`` iff ``a_j = 1`` (``k = m_j``); ``i -> j`` iff
-    ``a_j <= a_i + m_i <= a_j + m_j - 1`` (``k = a_j + m_j - a_i - m_i``);
-    ``i -> sink`` iff ``a_i + m_i > L``.  Servers hosting nothing have no
-    edge.  ``O(n^2)``.
-    """
-    a, m = placement.first_block, placement.num_blocks
-    n = len(m)
-    tails, heads, ks = [], [], []
-    for u in list(range(n)) + [n]:
-        if u < n and m[u] < 1:
-            continue
-        end_u = 1 if u == n else a[u] + m[u]
-        for v in range(n):
-            if v == u or m[v] < 1:
-                continue
-            end_v = a[v] + m[v]
-            if a[v] <= end_u <= end_v - 1:
-                tails.append(u)
-                heads.append(v)
-                ks.append(end_v - end_u)
-        if u < n and end_u > L:
-            tails.append(u)
-            heads.append(n + 1)
-            ks.append(0)
-    tail = np.array(tails, np.int64)
-    order = np.lexsort((np.array(heads, np.int64), tail))
-    tail = tail[order]
-    head = np.array(heads, np.int64)[order]
-    blocks = np.array(ks, np.int64)[order]
-    indptr = np.zeros(n + 3, np.int64)
-    np.add.at(indptr, tail + 1, 1)
-    indptr = np.cumsum(indptr)
-    return RoutingGraph(n, tail, head, blocks, indptr,
-                        np.zeros((0, tail.size)))
-
-
 def _prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
                                              np.ndarray, np.ndarray]:
     arr = inst.to_arrays()
@@ -179,7 +108,7 @@ def _prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
     return rtt, rtt.copy(), tau, tau.copy()
 
 
-def static_costs(inst: Instance, graph: RoutingGraph,
+def static_costs(inst: Instance, graph: HopGraph,
                  last_hop_ms: float) -> np.ndarray:
     """WS-RR's static edge costs ``G[c, e]`` (spec §7), without waiting.
 
@@ -243,7 +172,7 @@ class OnlinePolicy:
     placement: Placement
     slot_pool: np.ndarray
     routing: str
-    graph: RoutingGraph
+    graph: HopGraph
     allocation_delay_ms: float
     initial_delay_ms: float
     backoff_first_ms: float = 1000.0

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..chains.hops import hop_graph
 from ..numerics import floor_div
 from ..solution import Placement
 from .arrivals import Arrivals
@@ -37,7 +38,6 @@ from .scenario import Scenario
 from .simulator import (
     OnlinePolicy,
     SimulationResult,
-    routing_graph,
     simulate,
     static_costs,
 )
@@ -75,7 +75,7 @@ def ws_rr_policy(scenario: Scenario, placement: Placement, *,
     """
     inst = scenario.instance
     p = scenario.params
-    g = routing_graph(placement, inst.L)
+    g = hop_graph(placement, inst.L)
     g = g.with_cost(static_costs(inst, g, p.last_hop_ms))
     pool = free_slot_pool(scenario, placement) if slot_pool is None \
         else np.asarray(slot_pool, np.int64)

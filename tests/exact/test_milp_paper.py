@@ -22,7 +22,7 @@ from bprr_opt.exact.milp import (
     set_paper_warm_start,
     solve_milp_paper,
 )
-from bprr_opt.exact.solver import available_solvers
+from bprr_opt.backends import available_solvers
 from bprr_opt.generators import clustered_instance, partition_instance, random_instance
 from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.params import SolveParams

@@ -1,4 +1,4 @@
-"""Tests of the solver plug (bprr_opt.exact.solver): availability, status
+"""Tests of the solver plug (bprr_opt.backends): availability, status
 mapping, objective scaling, limits, and the legacy Pyomo path."""
 
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 import pyomo.environ as pyo
 import pytest
 
-from bprr_opt.errors import SolverUnavailableError
-from bprr_opt.exact.milp import build_paper_model
-from bprr_opt.exact.solver import (
+from bprr_opt.backends import (
+    SolverOptions,
     SolverRun,
     Termination,
     _Raw,
@@ -16,8 +15,9 @@ from bprr_opt.exact.solver import (
     available_solvers,
     run_solver,
 )
+from bprr_opt.errors import SolverUnavailableError
+from bprr_opt.exact.milp import build_paper_model
 from bprr_opt.generators import clustered_instance
-from bprr_opt.params import SolveParams
 from bprr_opt.result import Status
 
 
@@ -74,7 +74,7 @@ def test_unknown_solver_and_bad_scale():
     """Tests the one-line SolverUnavailableError and the objective_scale
     check."""
     with pytest.raises(SolverUnavailableError, match="not available") as exc:
-        run_solver(knapsack(), SolveParams(solver="no-such-solver"))
+        run_solver(knapsack(), SolverOptions(solver="no-such-solver"))
     assert "\n" not in str(exc.value)
     with pytest.raises(ValueError, match="objective_scale"):
         run_solver(knapsack(), objective_scale=0.0)
@@ -85,7 +85,7 @@ def test_legacy_pyomo_path_agrees():
     ``appsi_highs`` legacy wrapper) against the direct HiGHS backend."""
     ref = run_solver(knapsack(4.0))
     m = knapsack(4.0)
-    run = run_solver(m, SolveParams(solver="appsi_highs"))
+    run = run_solver(m, SolverOptions(solver="appsi_highs"))
     assert run.solver == "appsi_highs"
     assert run.status is Status.OPTIMAL
     assert run.objective == pytest.approx(ref.objective)
@@ -97,7 +97,7 @@ def test_gurobi_backend():
     if "gurobi" not in available_solvers():
         pytest.skip("gurobipy is not installed")
     try:
-        run = run_solver(knapsack(), SolveParams(solver="gurobi"))
+        run = run_solver(knapsack(), SolverOptions(solver="gurobi"))
     except SolverUnavailableError as exc:
         pytest.skip(f"gurobi licence refuses the model: {exc}")
     assert run.status is Status.OPTIMAL
@@ -112,7 +112,7 @@ def test_gurobi_licence_limit_is_unavailable():
         pytest.skip("gurobipy is not installed")
     model = build_paper_model(clustered_instance())  # ~1400 cols, ~3800 rows
     try:
-        run = run_solver(model, SolveParams(solver="gurobi", time_limit=1.0))
+        run = run_solver(model, SolverOptions(solver="gurobi", time_limit=1.0))
     except SolverUnavailableError as exc:
         assert "\n" not in str(exc) and str(exc).startswith("solver: gurobi")
         return
@@ -123,7 +123,7 @@ def test_time_limit_status():
     """Tests that a run stopped by its time limit is not optimal and keeps
     the solver's bound."""
     model = build_paper_model(clustered_instance())
-    run = run_solver(model, SolveParams(time_limit=1.0, threads=1))
+    run = run_solver(model, SolverOptions(time_limit=1.0, threads=1))
     assert run.termination is Termination.TIME_LIMIT
     assert run.status in (Status.FEASIBLE, Status.NO_SOLUTION)
     assert run.bound is not None
@@ -172,10 +172,10 @@ def test_thread_count_can_change_and_log_goes_to_stderr(capfd):
     (its global pool is reset), and that the verbose log is written to
     stderr, leaving stdout to the caller."""
     for threads in (1, 2, 1):
-        run = run_solver(knapsack(), SolveParams(threads=threads))
+        run = run_solver(knapsack(), SolverOptions(threads=threads))
         assert run.status is Status.OPTIMAL, run.message
     capfd.readouterr()
-    run_solver(knapsack(), SolveParams(verbose=True))
+    run_solver(knapsack(), SolverOptions(verbose=True))
     out, err = capfd.readouterr()
     assert out == ""
     assert "HiGHS" in err

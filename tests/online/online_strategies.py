@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import strategies as st
 
+from bprr_opt.chains.hops import hop_graph
 from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.online.arrivals import Arrivals
 from bprr_opt.online.petals import petals_graph_costs
 from bprr_opt.online.scenario import OnlineParams, Scenario
-from bprr_opt.online.simulator import OnlinePolicy, routing_graph
+from bprr_opt.online.simulator import OnlinePolicy
 from bprr_opt.online.ws_rr import ws_rr_policy
 from bprr_opt.solution import Placement
 from strategies import covering_placements
@@ -71,7 +72,7 @@ def policy_for(scen: Scenario, pl: Placement, pool: np.ndarray,
     """A WS-RR or PETALS-routing policy on an arbitrary placement."""
     if routing == "ws-rr":
         return ws_rr_policy(scen, pl, slot_pool=pool)
-    g = routing_graph(pl, scen.instance.L)
+    g = hop_graph(pl, scen.instance.L)
     g = g.with_cost(petals_graph_costs(scen, g))
     p = scen.params
     return OnlinePolicy(

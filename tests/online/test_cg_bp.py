@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from bprr_opt.heuristics.cg_bprr import cg_bprr
 from bprr_opt.online.cg_bp import cg_bp, design_r
-from bprr_opt.online.simulator import routing_graph, static_costs
+from bprr_opt.chains.hops import hop_graph
+from bprr_opt.online.simulator import static_costs
 from bprr_opt.online.topology import topology_scenario
 
 # spec §5: (R, A100 m, A100 cap, MIG m before the cap); MIG cap is then 112
@@ -81,7 +82,7 @@ def test_design_r_rule(seed, graph, rate):
     d = design_r(scen, rate)
     pl = cg_bprr(inst, 1).placement
     assert pl == cg_bp(scen, 1, mig_cap=False).placement
-    g = routing_graph(pl, inst.L)
+    g = hop_graph(pl, inst.L)
     cost = static_costs(inst, g, 1.0)
     G = nx.DiGraph()
     for e in range(g.num_edges):

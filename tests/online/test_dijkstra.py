@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bprr_opt.online.dijkstra import dijkstra_csr, dijkstra_dense, walk_back
+from bprr_opt.chains.dijkstra import dijkstra_csr, dijkstra_dense, walk_back
 
 
 def _csr(W):

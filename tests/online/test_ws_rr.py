@@ -12,7 +12,7 @@ from online_strategies import online_cases, policy_for
 from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.online.arrivals import Arrivals, poisson_arrivals
 from bprr_opt.online.cg_bp import cg_bp
-from bprr_opt.online.dijkstra import dijkstra_dense
+from bprr_opt.chains.dijkstra import dijkstra_dense
 from bprr_opt.online.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import simulate
 from bprr_opt.online.topology import topology_scenario

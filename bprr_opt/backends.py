@@ -1,9 +1,12 @@
 """The solver plug: run any Pyomo model with any MILP/LP solver, report honestly.
 
 One function, :func:`run_solver`, is shared by every exact formulation (the
-paper's MILP, the RR-ILP, later the interval model and the LP-relaxation
-bounds).  It hides the three Pyomo solver APIs behind one backend per solver
-family (linopy style) and returns a :class:`SolverRun`:
+paper's MILP, the interval model, the RR-ILP).  It knows nothing of a
+problem family: options come in a :class:`SolverOptions`, and a formulation
+turns the :class:`SolverRun` into its own checked result (BPRR:
+:func:`bprr_opt.exact.formulation.formulation_result`).  It hides the three
+Pyomo solver APIs behind one backend per solver family (linopy style) and
+returns a :class:`SolverRun`:
 
 ``highs``
     HiGHS through ``highspy`` and Pyomo's APPSI interface (the one that can
@@ -18,16 +21,16 @@ any other name
 
 Status semantics (``shared/spec/instance-format.md``): ``optimal`` only when
 the solver terminated with proven optimality *and* its incumbent and bound
-agree to :data:`~bprr_opt.result.REL_TOL`; an incumbent at a limit is
+agree to :data:`~bprr_opt.status.REL_TOL`; an incumbent at a limit is
 ``feasible``; a limit without incumbent is ``no_solution`` (with the bound if
 the solver has one); ``infeasible`` only when the solver proved it.  A time
 limit is never an error.
 
-Unless ``params.mip_gap`` is given, the relative and absolute MIP gaps are set
+Unless ``options.mip_gap`` is given, the relative and absolute MIP gaps are set
 to 0 (not the solvers' default of ``1e-4``), so that ``optimal`` means optimal.
 Integrality and feasibility tolerances are tightened to ``1e-9`` so that
 rounding the solver's integers changes its objective by far less than the
-``1e-6`` evaluator check of :func:`~bprr_opt.result.build_result`.
+``1e-6`` evaluator check of a result (e.g. :func:`~bprr_opt.result.build_result`).
 """
 
 from __future__ import annotations
@@ -39,21 +42,20 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
-from ..errors import SolverUnavailableError
-from ..params import SolveParams
-from ..result import REL_TOL, Status
+from .errors import SolverUnavailableError
+from .status import REL_TOL, Status
 
 __all__ = [
     "SOLVER_TOLERANCE",
+    "SolverOptions",
     "SolverRun",
     "Termination",
     "available_solvers",
-    "formulation_result",
     "run_solver",
 ]
 
@@ -75,7 +77,48 @@ _LEGACY_OPTIONS: dict[str, tuple[str | None, ...]] = {
 }
 
 
-class Termination(str, Enum):
+@dataclass(frozen=True)
+class SolverOptions:
+    """How to run the solver: the options every backend understands.
+
+    Attributes
+    ----------
+    solver
+        ``highs``, ``gurobi`` or a Pyomo ``SolverFactory`` name (``cbc``,
+        ``glpk``, ``scip``, ...).  Default ``"highs"``.
+    time_limit
+        Wall-clock seconds, or ``None``; hitting it is not an error.
+    mip_gap
+        Relative MIP gap at which the solver may stop; ``None`` means 0
+        (proven optimality).
+    threads
+        Solver threads, or ``None`` (solver default).
+    seed
+        Solver random seed.  Default 0.
+    verbose
+        Stream the solver log to stderr.
+    """
+
+    solver: str = "highs"
+    time_limit: float | None = None
+    mip_gap: float | None = None
+    threads: int | None = None
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None and not (
+            self.time_limit > 0 and math.isfinite(self.time_limit)
+        ):
+            raise ValueError(
+                f"time_limit: must be > 0 seconds, got {self.time_limit!r}")
+        if self.mip_gap is not None and not 0 <= self.mip_gap < 1:
+            raise ValueError(f"mip_gap: must be in [0, 1), got {self.mip_gap!r}")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError(f"threads: must be >= 1, got {self.threads!r}")
+
+
+class Termination(StrEnum):
     """Why the solver stopped, normalised across the Pyomo APIs."""
 
     OPTIMAL = "optimal"
@@ -89,9 +132,6 @@ class Termination(str, Enum):
     LICENSE = "licensing_problems"
     ERROR = "error"
     UNKNOWN = "unknown"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 # Names of the three Pyomo TerminationCondition enums -> Termination.
@@ -248,7 +288,7 @@ def _finite(x: Any) -> float | None:
     return x if math.isfinite(x) else None
 
 
-def _run_highs(model: Any, params: SolveParams, warm_start: bool,
+def _run_highs(model: Any, params: SolverOptions, warm_start: bool,
                extra: Mapping[str, Any]) -> _Raw:
     if not _module_available("highspy"):
         raise SolverUnavailableError(
@@ -276,7 +316,7 @@ def _run_highs(model: Any, params: SolveParams, warm_start: bool,
     return raw
 
 
-def _highs_once(model: Any, params: SolveParams, warm_start: bool,
+def _highs_once(model: Any, params: SolverOptions, warm_start: bool,
                 extra: Mapping[str, Any]) -> _Raw:
     from pyomo.contrib.appsi.solvers import Highs
 
@@ -337,7 +377,7 @@ def _gurobi_licence_error(exc: Exception) -> SolverUnavailableError | None:
     return None
 
 
-def _run_gurobi(model: Any, params: SolveParams, warm_start: bool,
+def _run_gurobi(model: Any, params: SolverOptions, warm_start: bool,
                 extra: Mapping[str, Any]) -> _Raw:
     if not _module_available("gurobipy"):
         raise SolverUnavailableError(
@@ -392,7 +432,7 @@ def _run_gurobi(model: Any, params: SolveParams, warm_start: bool,
                 _finite(res.objective_bound), version, stats)
 
 
-def _run_legacy(name: str, model: Any, params: SolveParams,
+def _run_legacy(name: str, model: Any, params: SolverOptions,
                 warm_start: bool, extra: Mapping[str, Any]) -> _Raw:
     from pyomo.opt import SolutionStatus
 
@@ -499,12 +539,12 @@ def _log_stream(stack: contextlib.ExitStack) -> Any:
     return stack.enter_context(os.fdopen(fd, "w", buffering=1))
 
 
-def run_solver(model: Any, params: SolveParams | None = None, *,
+def run_solver(model: Any, options: SolverOptions | None = None, *,
                objective_scale: float = 1.0,
                warm_start: bool = False,
                solver_options: Mapping[str, Mapping[str, Any]] | None = None
                ) -> SolverRun:
-    """Solve a Pyomo model with ``params.solver`` and report honestly.
+    """Solve a Pyomo model with ``options.solver`` and report honestly.
 
     Parameters
     ----------
@@ -512,9 +552,9 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
         A Pyomo ``ConcreteModel`` with one active objective (minimised).
         After the call its variables hold the incumbent when
         ``has_solution`` is true.
-    params
+    options
         Solver name, time limit, MIP gap, threads, seed, verbosity.  Default
-        ``SolveParams()`` (HiGHS, no limit, proven optimality).
+        ``SolverOptions()`` (HiGHS, no limit, proven optimality).
     objective_scale
         The objective and the bound are divided by it (e.g. ``l_max |R|`` to
         turn the paper's objective (13a) into ``avg_per_token_ms``).
@@ -540,7 +580,7 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
     ValueError
         If ``objective_scale`` is not a positive number.
     """
-    params = params or SolveParams()
+    params = options or SolverOptions()
     if not (objective_scale > 0 and math.isfinite(objective_scale)):
         raise ValueError(
             f"objective_scale: must be > 0, got {objective_scale!r}")
@@ -583,32 +623,3 @@ def run_solver(model: Any, params: SolveParams | None = None, *,
                      gap=gap, runtime_s=runtime, message=", ".join(parts),
                      stats=stats)
 
-
-def formulation_result(instance: Any, params: SolveParams, model: Any,
-                       run: SolverRun, *, method: str,
-                       extract: Callable[[Any, Any], Any], started: float,
-                       warm: Any = None, notes: Sequence[str] = ()) -> Any:
-    """Package a formulation's solver run as a checked ``Result``.
-
-    The incumbent (if any) is read with ``extract(instance, model)`` and
-    judged by the evaluator in :func:`~bprr_opt.result.build_result`, with
-    the solver's objective and bound; the model size and the warm start's
-    value go to the stats.  ``started`` is the ``perf_counter`` time the
-    method began (model building included in the runtime).
-    """
-    from ..evaluate import evaluate
-    from ..result import build_result
-
-    solution = extract(instance, model) if run.has_solution else None
-    stats = dict(run.stats)
-    stats["variables"] = model.nvariables()
-    stats["constraints"] = model.nconstraints()
-    if warm is not None:
-        stats["warm_start_avg_per_token_ms"] = evaluate(
-            instance, warm).avg_per_token_ms
-    return build_result(
-        instance, solution, method=method, status=run.status,
-        runtime_s=time.perf_counter() - started, solver=run.solver,
-        bound=run.bound, solver_objective=run.objective,
-        message="; ".join([run.message, *notes]), stats=stats,
-        allow_unused=params.allow_unused)

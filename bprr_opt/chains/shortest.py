@@ -1,16 +1,9 @@
-"""The feasible-hop graph of a placement and shortest-chain routing.
+"""Shortest-chain routing on the hop graph of a placement.
 
-For a placement ``(a, m)`` the logical routing graph has a source ``S_c`` and a
-sink ``D_c`` per client and an edge ``i -> j`` whenever the next block needed
-after server ``i`` is hosted on ``j`` (Lemma 3.1 of [1]_):
-
-    a_j <= a_i + m_i <= a_j + m_j - 1,
-
-with the source acting as a pseudo-server ending at block 0 (``a + m = 1``)
-and the sink as one starting at block ``L + 1``.  Server ``j`` then processes
-``k = a_j + m_j - a_i - m_i`` blocks.  Because ``a + m`` strictly increases
-along every feasible path, the graph is a DAG ordered by ``e = a + m`` (the
-first block *after* a server's range).
+On the hop graph of :mod:`bprr_opt.chains.hops` (Lemma 3.1 of [1]_), server
+``j`` entered from ``i`` processes ``k = a_j + m_j - a_i - m_i`` blocks.
+Because ``a + m`` strictly increases along every feasible path, the graph is
+a DAG ordered by ``e = a + m`` (the first block *after* a server's range).
 
 Shortest chains are a dynamic programme over that order.  Only the cheapest
 label per end position ``e`` matters to later servers, so the programme keeps
@@ -38,72 +31,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from .instance import Instance
-from .solution import Placement, Route, Solution
+from ..instance import Instance
+from ..solution import Placement, Route, Solution
+from .hops import SOURCE
 
 __all__ = [
-    "SOURCE",
-    "Hop",
     "chain_dp",
-    "feasible_hops",
     "shortest_chain",
     "shortest_path_solution",
 ]
-
-SOURCE = -1  # index of the source pseudo-server
-
-
-@dataclass(frozen=True)
-class Hop:
-    """A feasible edge ``i -> j`` (``i = -1`` is the source) and the blocks
-    ``k`` that ``j`` processes on it."""
-
-    i: int
-    j: int
-    k: int
-
-
-def feasible_hops(placement: Placement, L: int) -> list[Hop]:
-    """List every feasible server-entering edge of ``placement``.
-
-    Parameters
-    ----------
-    placement
-        Block placement; servers with ``num_blocks == 0`` host nothing and
-        have no edges.
-    L
-        Number of blocks.
-
-    Returns
-    -------
-    hops : list of Hop
-        Source edges (``i = -1``, ``k = m_j``) for servers with ``a_j = 1``,
-        then server-to-server edges, in increasing ``(j, i)`` order.  Edges
-        into the sink are not listed: server ``j`` may end a chain iff
-        ``a_j + m_j = L + 1``.
-
-    Notes
-    -----
-    ``O(|V_s|^2)``.
-    """
-    a, m = placement.first_block, placement.num_blocks
-    n = len(m)
-    out: list[Hop] = []
-    for j in range(n):
-        if m[j] < 1:
-            continue
-        end_j = a[j] + m[j]
-        if a[j] == 1:
-            out.append(Hop(SOURCE, j, m[j]))
-        for i in range(n):
-            if i == j or m[i] < 1:
-                continue
-            end_i = a[i] + m[i]
-            if a[j] <= end_i <= end_j - 1:
-                out.append(Hop(i, j, end_j - end_i))
-    return out
 
 
 def chain_dp(first_block: Sequence[int], num_blocks: Sequence[int],
