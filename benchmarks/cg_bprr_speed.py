@@ -66,7 +66,7 @@ def interleaved(funcs: dict[str, Callable[[], object]], budget: float = 1.0,
 
 def gts_ce_instance() -> Instance:
     """GTS-CE (60 servers, 20 % A100) with one client and 100 requests."""
-    from bprr_opt.online.topology import topology_scenario
+    from bprr_opt.generators.topology import topology_scenario
 
     inst = topology_scenario("GtsCe", seed=0).to_instance()
     cl = inst.clients[0]

@@ -31,7 +31,7 @@ from bprr_opt.online.arrivals import Arrivals, poisson_arrivals
 from bprr_opt.online.cg_bp import cg_bp, design_r
 from bprr_opt.online.petals import petals_policy
 from bprr_opt.online.simulator import simulate
-from bprr_opt.online.topology import topology_scenario
+from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.online.ws_rr import ws_rr_policy
 
 

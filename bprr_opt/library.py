@@ -16,10 +16,12 @@ with the index, the files must hash to the index's SHA-256 and the generator
 commands must regenerate the same bytes.  PARTITION gadgets also have their
 known answer re-derived by a subset-sum DP.
 
-Two families have no ``bprr generate`` command of their own and are built
-here: the paper's worst-case family of CG-BPRR (:func:`worst_case_instance`)
-and offline instances on the Topology Zoo scenarios
-(:func:`offline_topology_instance`); ``bprr library generate`` writes them.
+Two families have no ``bprr generate`` command of their own: the paper's
+worst-case family of CG-BPRR
+(:func:`~bprr_opt.generators.worst_case_instance`) and offline instances on
+the Topology Zoo scenarios
+(:func:`~bprr_opt.generators.offline_topology_instance`); ``bprr library
+generate`` writes them.
 
 References
 ----------
@@ -43,7 +45,7 @@ from typing import Any
 from .errors import BprrError
 from .evaluate import evaluate
 from .fileio import read_json
-from .instance import Client, Instance, Server, load_instance
+from .instance import Instance, load_instance
 from .solution import load_solution
 
 __all__ = [
@@ -55,10 +57,8 @@ __all__ = [
     "VerifyRow",
     "file_sha256",
     "load_index",
-    "offline_topology_instance",
     "partition_answer",
     "verify_library",
-    "worst_case_instance",
 ]
 
 LIBRARY_FORMAT = "bprr-library/1"
@@ -74,72 +74,6 @@ class LibraryError(BprrError, ValueError):
 # ---------------------------------------------------------------------------
 # the library's own families
 # ---------------------------------------------------------------------------
-
-def worst_case_instance(L: int, t: float = 10.0, tau: float = 1.0,
-                        name: str | None = None) -> Instance:
-    """Build the paper's worst case of CG-BPRR for ``L`` blocks.
-
-    One client, ``L^2`` identical servers (``t_cj = t``, ``tau_j = tau``,
-    ``M = (L + 1) s_m``), ``L^2`` requests, ``s_m = 1`` and ``s_c`` the
-    midpoint of ``((L - 1) s_m / (2 L^2), s_m / L]``
-    (``shared/spec/bprr-model.md`` §3).
-
-    Notes
-    -----
-    CG-BPRR gives every server one block and pays ``L (t + tau)`` per token;
-    every server can host the whole model and serve one request alone, at
-    ``t + L tau``, which the chain-DP bound proves optimal.
-
-    Raises
-    ------
-    ValueError
-        If ``L < 2`` or ``t``, ``tau`` are negative.
-    """
-    if L < 2:
-        raise ValueError(f"L: must be >= 2, got {L!r}")
-    if not (t >= 0 and tau >= 0):
-        raise ValueError(f"t, tau: must be >= 0, got {t!r}, {tau!r}")
-    s_m = 1.0
-    s_c = ((L - 1) / (2 * L * L) + 1 / L) / 2 * s_m
-    n = L * L
-    servers = tuple(Server(f"s{j}", (L + 1) * s_m, float(tau))
-                    for j in range(n))
-    return Instance(
-        name=name or f"worst-case-L{L}", L=L, s_m=s_m, s_c=s_c, l_max=1,
-        servers=servers, clients=(Client("c0", n, (float(t),) * n),),
-        extra={"generator": {"kind": "worst-case", "L": L, "t": t,
-                             "tau": tau}})
-
-
-def offline_topology_instance(graph: str = "Abvt", n_servers: int | None = None,
-                              eta: float = 0.2, *, requests: int = 10,
-                              seed: int = 0, l_max: int = 128, l_in: int = 20,
-                              name: str | None = None) -> Instance:
-    """A scattered Topology Zoo scenario as an offline instance.
-
-    The scenario of :func:`bprr_opt.online.topology.topology_scenario`
-    (same arguments, memory preset ``main``) with ``requests`` requests for
-    its one client.
-
-    Raises
-    ------
-    InstanceError
-        As :func:`~bprr_opt.online.topology.topology_scenario`.
-    ValueError
-        If ``requests < 0``.
-    """
-    from .online.topology import topology_scenario
-
-    if requests < 0:
-        raise ValueError(f"requests: must be >= 0, got {requests!r}")
-    inst = topology_scenario(graph, n_servers, eta, seed=seed, l_max=l_max,
-                             l_in=l_in).to_instance()
-    clients = tuple(Client(c.id, requests, c.rtt, c.rtt_prefill, c.extra)
-                    for c in inst.clients)
-    nm = name or (f"topology-{graph}-C{inst.num_servers}-eta{eta:g}"
-                  f"-r{requests}-s{seed}")
-    return inst.replace(name=nm, clients=clients)
-
 
 def partition_answer(weights: Sequence[int]) -> bool:
     """Whether some subset of ``weights`` sums to half their total.

@@ -1,14 +1,26 @@
-"""Parameters shared by every ``solve_<method>`` function."""
+"""Parameters shared by every method, and the modes they carry."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from .backends import SolverOptions
 from .solution import Solution
 
-__all__ = ["SolveParams"]
+__all__ = ["Engine", "SolveParams"]
+
+
+class Engine(StrEnum):
+    """Which implementation of a twin-implemented algorithm runs.
+
+    CG-BPRR and the online simulator each have a compiled (Numba) version
+    and a plain-Python reference that give identical output.
+    """
+
+    NUMBA = "numba"
+    REFERENCE = "reference"
 
 
 @dataclass(frozen=True)

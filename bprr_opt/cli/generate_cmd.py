@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
                                   L=args.L, variant=args.variant,
                                   seed=args.seed, name=args.name)
     elif args.kind == "topology":
-        from ..online.topology import topology_scenario
+        from ..generators.topology import topology_scenario
 
         inst = topology_scenario(args.graph, args.servers, args.eta,
                                  seed=args.seed, l_max=args.l_max,

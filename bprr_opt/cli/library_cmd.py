@@ -101,7 +101,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from ..library import offline_topology_instance, worst_case_instance
+    from ..generators import offline_topology_instance, worst_case_instance
 
     if args.kind == "worst-case":
         inst = worst_case_instance(args.L, args.t, args.tau, name=args.name)

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..online.arrivals import poisson_arrivals, trace_arrivals
     from ..online.experiment import run_methods
-    from ..online.scenario import load_scenario
+    from ..scenario import load_scenario
 
     methods = _methods(args.algorithm)
     scen = load_scenario(args.scenario)

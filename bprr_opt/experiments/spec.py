@@ -30,7 +30,6 @@ e.g. ``grid.methods[2]: unknown method 'foo' (choose from ...)``.
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -41,9 +40,10 @@ from typing import Any
 import yaml
 
 from ..errors import BprrError
+from ..generators import GENERATORS
 from .kinds import KINDS, JobKind, get_kind
 
-__all__ = ["GENERATORS", "GridSpec", "InstanceSpec", "SpecError",
+__all__ = ["GridSpec", "InstanceSpec", "SpecError",
            "SweepSpec", "load_spec", "spec_from_dict"]
 
 
@@ -51,7 +51,6 @@ class SpecError(BprrError, ValueError):
     """Malformed sweep spec; the message is one line naming the key path."""
 
 
-GENERATORS = ("random", "clustered", "partition", "topology")
 _TOP_KEYS = ("name", "description", "kind", "repetitions", "instances", "grid")
 _INSTANCE_KEYS = {"generator": ("generator", "params", "seeds"),
                   "file": ("file",), "glob": ("glob",)}
@@ -239,10 +238,10 @@ def _instance(raw: Any, path: str, base: Path) -> InstanceSpec:
 
 def _generator_instance(raw: Mapping[str, Any], path: str) -> InstanceSpec:
     gen = raw["generator"]
-    if gen not in GENERATORS:
+    if not isinstance(gen, str) or gen not in GENERATORS:
         raise SpecError(f"{path}.generator: unknown generator {_show(gen)} "
                         f"(choose from {', '.join(GENERATORS)})")
-    sig = inspect.signature(generator_function(gen)).parameters
+    sig = GENERATORS[gen].params
     params_raw = raw.get("params", {})
     if not isinstance(params_raw, Mapping):
         raise SpecError(f"{path}.params: must be a mapping, got "
@@ -270,9 +269,7 @@ def _generator_instance(raw: Mapping[str, Any], path: str) -> InstanceSpec:
 
 def generator_function(name: str) -> Any:
     """The generator function called ``name`` in a spec."""
-    from .. import generators
-
-    return getattr(generators, f"{name}_instance")
+    return GENERATORS[name].function
 
 
 # -- grid ----------------------------------------------------------------------

@@ -24,8 +24,9 @@ import numpy as np
 
 from ..instance import Client, Instance, Server
 from ..presets import GB, GIB, block_memory_gb, cache_memory_gb, load_gpu, load_llm
+from ..scenario import Scenario, scenario_from_instance
 
-__all__ = ["clustered_instance"]
+__all__ = ["clustered_instance", "clustered_scenario"]
 
 A100_MEM_PAPER = 79.138427734375  # a GiB figure used as GB by the authors
 
@@ -110,3 +111,11 @@ def clustered_instance(n_clients: int = 1, requests: int = 3,
     return Instance(name=nm, L=L, s_m=s_m, s_c=s_c, l_max=l_max,
                     servers=servers, clients=tuple(clients), l_in=l_in,
                     extra=extra)
+
+
+def clustered_scenario(requests: int = 100, l_max: int = 128) -> Scenario:
+    """The authors' clustered online scenario (spec §2.2): 7 MIG + 2 A100,
+    client with the MIG cluster, ``D_0 = 100`` ms (their run: 1e-3 req/ms,
+    100 requests).  ``requests`` only fills the instance's request count."""
+    return scenario_from_instance(clustered_instance(
+        1, requests, l_max, variant="online"))

@@ -14,7 +14,7 @@ Algorithm 1 of [1]_ in three steps (``shared/spec/bprr-model.md`` §3):
 
 The hot loops run in Numba (:mod:`._cg_bprr_kernels`, one fused call); a
 plain-Python reference of the same algorithm (:mod:`._cg_bprr_reference`)
-gives identical output and is selectable with ``implementation="reference"``.
+gives identical output and is selectable with ``engine="reference"``.
 
 What this implementation guarantees (``proofs/theorem35.md``): Phase 1 places
 the first servers back to back from block 1, so CG-BPRR succeeds iff the
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ import numpy as np
 
 from ..instance import Instance
 from ..numerics import floor_div
-from ..params import SolveParams
+from ..params import Engine, SolveParams
 from ..result import Result, build_result
 from ..solution import Placement, Route, Solution
 from . import _cg_bprr_kernels as _jit
@@ -47,9 +48,6 @@ from . import _cg_bprr_reference as _ref
 
 __all__ = ["CGBPRROutput", "cg_bprr", "max_design_load", "max_provisionable_r",
            "solve_cg_bprr"]
-
-IMPLEMENTATIONS = ("numba", "reference")
-
 
 @dataclass(frozen=True)
 class CGBPRROutput:
@@ -168,7 +166,8 @@ def max_design_load(instance: Instance, *,
 
 def cg_bprr(instance: Instance, r_design: int | None = None, *,
             max_blocks: Sequence[int] | None = None,
-            implementation: str = "numba") -> CGBPRROutput:
+            engine: Engine | str = Engine.NUMBA,
+            implementation: str | None = None) -> CGBPRROutput:
     """Run CG-BPRR on ``instance``.
 
     Parameters
@@ -180,9 +179,11 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     max_blocks
         Optional per-server cap on ``m_j`` (the online scenarios cap MIG
         slices at 4 blocks).  Default none.
-    implementation
+    engine
         ``"numba"`` (compiled kernels) or ``"reference"`` (plain Python);
         identical output.  Default ``"numba"``.
+    implementation
+        Deprecated name of ``engine``.
 
     Returns
     -------
@@ -222,9 +223,14 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     ----------
     .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1, Theorem 3.5.
     """
-    if implementation not in IMPLEMENTATIONS:
-        raise ValueError(f"implementation: must be one of "
-                         f"{', '.join(IMPLEMENTATIONS)}, got {implementation!r}")
+    name = "engine"
+    if implementation is not None:
+        warnings.warn("cg_bprr: 'implementation' is deprecated, use 'engine'",
+                      DeprecationWarning, stacklevel=2)
+        engine, name = implementation, "implementation"
+    if engine not in tuple(Engine):
+        raise ValueError(f"{name}: must be one of {', '.join(Engine)}, got "
+                         f"{engine!r}")
     R = max(instance.num_requests, 1) if r_design is None else int(r_design)
     if R < 1:
         raise ValueError(f"r_design: must be >= 1, got {r_design!r}")
@@ -232,7 +238,7 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     L = instance.L
     caps = _block_caps(instance, max_blocks)
 
-    if implementation == "numba":
+    if engine == Engine.NUMBA:
         m_, cap_, tt_, a_, order_, K, C_, pred, last = _jit.run_cg_bprr(
             arr.memory, arr.tau, arr.rtt, arr.requests, arr.s_m, arr.s_c, R,
             L, caps)
@@ -263,7 +269,7 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     # unused servers already have a_j = 0 (Placement's convention)
     placement = Placement(tuple(a), tuple(m))
 
-    if implementation == "numba":
+    if engine == Engine.NUMBA:
         chains = [_walk(pred[c], int(last[c])) for c in range(len(last))]
     else:
         chains = _ref.route_clients(a, m, arr.tau.tolist(), arr.rtt.tolist(),

@@ -15,10 +15,9 @@ from .experiment import (
     run_replicate,
 )
 from .petals import PETALS_VARIANTS, petals_policy, run_petals
-from .scenario import (
+from ..scenario import (
     OnlineParams,
     Scenario,
-    clustered_scenario,
     load_scenario,
     save_scenario,
     scenario_from_instance,
@@ -30,7 +29,8 @@ from .simulator import (
     simulate,
     simulate_reference,
 )
-from .topology import load_topology, raw_rtt_matrix, topology_scenario
+from ..generators.clustered import clustered_scenario
+from ..generators.topology import load_topology, raw_rtt_matrix, topology_scenario
 from .ws_rr import run_proposed, ws_rr_policy
 
 __all__ = [

@@ -39,9 +39,9 @@ from ..errors import InfeasibleError
 from ..heuristics import _cg_bprr_kernels as _jit
 from ..heuristics.cg_bprr import max_provisionable_r
 from ..solution import Placement
-from .scenario import Scenario
+from ..scenario import Scenario
 from .simulator import static_costs
-from .topology import matlab_round
+from ..generators.topology import matlab_round
 
 __all__ = ["CGBPPlacement", "DesignR", "cg_bp", "design_r"]
 

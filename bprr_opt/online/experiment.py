@@ -14,7 +14,7 @@ Method names: ``cg-bp+ws-rr`` (the proposed method, alias ``proposed``),
 Settings: ``"authors"`` charges the allocation delays and cache model of the
 authors' scripts (60 s proposed, 250 s PETALS, PETALS' 4096-token cache);
 ``"equal"`` charges every method the same delay and lets every method use
-all free memory (:meth:`~bprr_opt.online.scenario.OnlineParams.equal_settings`).
+all free memory (:meth:`~bprr_opt.scenario.OnlineParams.equal_settings`).
 
 References
 ----------
@@ -33,9 +33,9 @@ from ..errors import BprrError
 from .arrivals import Arrivals, poisson_arrivals
 from .cg_bp import CGBPPlacement, cg_bp, design_r
 from .petals import PETALS_VARIANTS, run_petals
-from .scenario import Scenario
+from ..scenario import Scenario
 from .simulator import SimulationResult
-from .topology import topology_scenario
+from ..generators.topology import topology_scenario
 from .ws_rr import run_proposed
 
 __all__ = [

@@ -45,7 +45,7 @@ from ..numerics import floor_div
 from ..solution import Placement
 from .arrivals import Arrivals
 from .cg_bp import CGBPPlacement
-from .scenario import Scenario
+from ..scenario import Scenario
 from .simulator import (
     OnlinePolicy,
     OnlineState,

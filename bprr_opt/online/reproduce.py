@@ -20,7 +20,7 @@ sequence and one PETALS join order.
 
 Settings.  ``"authors"``: the allocation delays and cache model of the
 authors' scripts; ``"equal"``: one allocation delay and one memory model for
-every method (:meth:`~bprr_opt.online.scenario.OnlineParams.equal_settings`).
+every method (:meth:`~bprr_opt.scenario.OnlineParams.equal_settings`).
 
 References
 ----------
@@ -43,6 +43,9 @@ import numpy as np
 from ..errors import InfeasibleError
 from ..experiments.analysis import mean_ci
 from ..fileio import atomic_write_text
+from ..generators.clustered import clustered_scenario
+from ..generators.topology import GRAPHS
+from ..scenario import Scenario, Settings
 from .arrivals import poisson_arrivals
 from .cg_bp import cg_bp, design_r
 from .experiment import (
@@ -51,8 +54,6 @@ from .experiment import (
     run_methods,
     run_replicate,
 )
-from .scenario import SETTINGS, Scenario, clustered_scenario
-from .topology import GRAPHS
 
 __all__ = [
     "CLUSTERED",
@@ -228,7 +229,7 @@ def _run(scen: Scenario, arrivals: Any, methods: Sequence[str],
 
 def run_point(point: GridPoint, seed: int, *, requests: int = 100,
               methods: Sequence[str] = TABLE_METHODS,
-              settings: Sequence[str] = SETTINGS) -> list[dict[str, Any]]:
+              settings: Sequence[str] = tuple(Settings)) -> list[dict[str, Any]]:
     """Run one replicate of one grid point under every setting.
 
     Parameters
@@ -260,8 +261,8 @@ def run_point(point: GridPoint, seed: int, *, requests: int = 100,
     if not settings:
         raise ValueError("settings: at least one is needed")
     for s in settings:
-        if s not in SETTINGS:
-            raise ValueError(f"settings: must be in {', '.join(SETTINGS)}, "
+        if s not in tuple(Settings):
+            raise ValueError(f"settings: must be in {', '.join(Settings)}, "
                              f"got {s!r}")
     if point.scenario == CLUSTERED:
         scen = clustered_scenario(requests, point.l_max)
@@ -291,7 +292,7 @@ def run_point(point: GridPoint, seed: int, *, requests: int = 100,
 
 def run_grid(points: Iterable[GridPoint], runs: int, *, requests: int = 100,
              base_seed: int = 42, methods: Sequence[str] = TABLE_METHODS,
-             settings: Sequence[str] = SETTINGS) -> Any:
+             settings: Sequence[str] = tuple(Settings)) -> Any:
     """Run ``runs`` Monte-Carlo replicates of every grid point.
 
     Parameters
@@ -576,7 +577,7 @@ def _errors(rows: Any, scale: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def bar_chart(summary: Any, *, methods: Sequence[str] = TABLE_METHODS,
-              settings: Sequence[str] = SETTINGS,
+              settings: Sequence[str] = tuple(Settings),
               metric: str = "avg_per_token_ms") -> Any:
     """Grouped bars of the mean with CI error bars.
 
@@ -633,7 +634,7 @@ def bar_chart(summary: Any, *, methods: Sequence[str] = TABLE_METHODS,
 
 def sweep_chart(summary: Any, *, x: str = "n_servers",
                 methods: Sequence[str] = TABLE_METHODS,
-                settings: Sequence[str] = SETTINGS,
+                settings: Sequence[str] = tuple(Settings),
                 metric: str = "avg_per_token_ms") -> Any:
     """Mean and CI error bars of ``metric`` against ``x``: one panel per
     setting, one line per method (times in seconds)."""

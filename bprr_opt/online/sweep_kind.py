@@ -22,10 +22,10 @@ import numpy as np
 
 from ..experiments.kinds import Axis, JobKind, Outcome
 from ..instance import Instance
+from ..scenario import Settings, scenario_from_instance
 
 __all__ = ["SIMULATE", "run_simulate"]
 
-SETTINGS = ("authors", "equal")
 
 
 def run_simulate(instance: Instance, method: str,
@@ -38,7 +38,6 @@ def run_simulate(instance: Instance, method: str,
     """
     from .arrivals import poisson_arrivals
     from .experiment import run_methods
-    from .scenario import scenario_from_instance
 
     scen = scenario_from_instance(instance)
     rate_per_ms = float(options["rate"]) / 1000.0
@@ -65,8 +64,8 @@ def _methods() -> list[str]:
 
 
 def _check(name: str, value: Any) -> None:
-    if name == "settings" and value not in SETTINGS:
-        raise ValueError(f"settings: must be one of {', '.join(SETTINGS)}, "
+    if name == "settings" and value not in tuple(Settings):
+        raise ValueError(f"settings: must be one of {', '.join(Settings)}, "
                          f"got {value!r}")
     if name == "rate" and not value > 0:
         raise ValueError(f"rate: must be > 0 requests/s, got {value!r}")

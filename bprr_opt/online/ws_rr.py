@@ -34,7 +34,7 @@ from ..numerics import floor_div
 from ..solution import Placement
 from .arrivals import Arrivals
 from .cg_bp import CGBPPlacement, DesignR, cg_bp, design_r
-from .scenario import Scenario
+from ..scenario import Scenario
 from .simulator import (
     OnlinePolicy,
     SimulationResult,

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from bprr_opt.cli import main
 from bprr_opt.evaluate import evaluate
+from bprr_opt.generators import worst_case_instance
 from bprr_opt.instance import load_instance
 from bprr_opt.library import (
     STATUSES,
@@ -22,7 +23,6 @@ from bprr_opt.library import (
     load_index,
     partition_answer,
     verify_library,
-    worst_case_instance,
 )
 from bprr_opt.solution import load_solution
 

@@ -25,7 +25,7 @@ from bprr_opt.heuristics.local_search import (
     solve_cg_bprr_ls,
 )
 from bprr_opt.instance import Client, save_instance
-from bprr_opt.library import worst_case_instance
+from bprr_opt.generators import worst_case_instance
 from bprr_opt.params import SolveParams
 from bprr_opt.result import Status
 from bprr_opt.solution import Placement, Route, Solution

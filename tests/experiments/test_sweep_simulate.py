@@ -15,7 +15,7 @@ from bprr_opt.experiments.spec import SpecError, spec_from_dict
 from bprr_opt.generators import topology_instance
 from bprr_opt.online.arrivals import poisson_arrivals
 from bprr_opt.online.experiment import run_methods
-from bprr_opt.online.scenario import scenario_from_instance
+from bprr_opt.scenario import scenario_from_instance
 
 SIM = {
     "name": "sim",

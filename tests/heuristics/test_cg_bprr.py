@@ -68,8 +68,8 @@ def test_numba_and_reference_agree_exactly(case):
     the same output -- placements, routes, counts, capacities, t~ (bit for
     bit), order, K and the failure reason -- on every instance."""
     inst, R, caps = case
-    a = cg_bprr(inst, R, max_blocks=caps, implementation="numba")
-    b = cg_bprr(inst, R, max_blocks=caps, implementation="reference")
+    a = cg_bprr(inst, R, max_blocks=caps, engine="numba")
+    b = cg_bprr(inst, R, max_blocks=caps, engine="reference")
     assert a == b
 
 

@@ -30,7 +30,7 @@ from bprr_opt.online.reproduce import (
     table3_grid,
     table6_grid,
 )
-from bprr_opt.online.scenario import SETTINGS
+from bprr_opt.scenario import Settings
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 RESULTS = NOTEBOOKS / "results"
@@ -82,7 +82,7 @@ def _check_summary(summary: pd.DataFrame, grid, runs: int) -> None:
     and a finite CI around it over ``runs`` replicates."""
     s = summary[summary["metric"] == "avg_per_token_ms"]
     for p in grid:
-        for st in SETTINGS:
+        for st in Settings:
             for m in TABLE_METHODS:
                 sel = ((s["scenario"] == p.scenario)
                        & np.isclose(s["rate_per_ms"], p.rate_per_ms)

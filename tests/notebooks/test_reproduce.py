@@ -35,7 +35,7 @@ from bprr_opt.online.reproduce import (
     table3_grid,
     table6_grid,
 )
-from bprr_opt.online.scenario import clustered_scenario
+from bprr_opt.generators import clustered_scenario
 
 # t quantiles from a printed Student-t table
 T975_1 = 12.706205

@@ -13,7 +13,7 @@ from bprr_opt.heuristics.cg_bprr import cg_bprr
 from bprr_opt.online.cg_bp import cg_bp, design_r
 from bprr_opt.chains.hops import hop_graph
 from bprr_opt.online.simulator import static_costs
-from bprr_opt.online.topology import topology_scenario
+from bprr_opt.generators.topology import topology_scenario
 
 # spec §5: (R, A100 m, A100 cap, MIG m before the cap); MIG cap is then 112
 R_TABLE = [(8, 61, 10, 6), (16, 59, 16, 6), (32, 54, 32, 5), (48, 49, 51, 5),

@@ -131,7 +131,7 @@ def test_clustered_scenario_runs_every_method():
     """Tests the clustered online scenario (spec §2.2: client with the MIG
     cluster, raw RTT 5 / 100 ms, t = rho + 50, D_0 = 100 ms) under every
     method on the same arrivals, and its file form through the CLI."""
-    from bprr_opt.online.scenario import clustered_scenario
+    from bprr_opt.generators import clustered_scenario
 
     scen = clustered_scenario()
     p = scen.params

@@ -21,9 +21,9 @@ from bprr_opt.online.petals import (
     run_petals,
     select_blocks,
 )
-from bprr_opt.online.scenario import OnlineParams, Scenario
+from bprr_opt.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import simulate, simulate_reference
-from bprr_opt.online.topology import topology_scenario
+from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.presets import GB, block_memory_gb, cache_memory_gb, load_llm
 from bprr_opt.solution import Placement
 

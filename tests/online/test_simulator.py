@@ -15,14 +15,14 @@ from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.online._sim_kernels import backoff_kernel
 from bprr_opt.online.arrivals import Arrivals, poisson_arrivals
 from bprr_opt.online.cg_bp import cg_bp
-from bprr_opt.online.scenario import OnlineParams, Scenario
+from bprr_opt.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import (
     OnlineState,
     backoff,
     simulate,
     simulate_reference,
 )
-from bprr_opt.online.topology import topology_scenario
+from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.online.ws_rr import ws_rr_policy
 from bprr_opt.solution import Placement, Route, Solution
 

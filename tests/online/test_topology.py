@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from bprr_opt.errors import InstanceError
 from bprr_opt.instance import instance_from_dict
-from bprr_opt.online.scenario import load_scenario, save_scenario
-from bprr_opt.online.topology import (
+from bprr_opt.scenario import load_scenario, save_scenario
+from bprr_opt.generators.topology import (
     graph_names,
     load_topology,
     matlab_round,

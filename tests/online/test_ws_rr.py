@@ -13,9 +13,9 @@ from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.online.arrivals import Arrivals, poisson_arrivals
 from bprr_opt.online.cg_bp import cg_bp
 from bprr_opt.chains.dijkstra import dijkstra_dense
-from bprr_opt.online.scenario import OnlineParams, Scenario
+from bprr_opt.scenario import OnlineParams, Scenario
 from bprr_opt.online.simulator import simulate
-from bprr_opt.online.topology import topology_scenario
+from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.online.ws_rr import free_slot_pool, ws_rr_policy
 from bprr_opt.solution import Placement
 
@@ -57,7 +57,7 @@ def test_clustered_tie_heavy_case_matches_dense_reference():
     identical (ties everywhere): the compiled router takes the chain of the
     dense reference Dijkstra with the authors' tie rules."""
     from bprr_opt.generators import clustered_instance
-    from bprr_opt.online.scenario import scenario_from_instance
+    from bprr_opt.scenario import scenario_from_instance
 
     scen = scenario_from_instance(clustered_instance(variant="online"))
     pl = cg_bp(scen, 10).placement

@@ -13,6 +13,11 @@ as default (``shared/spec/online-and-simulator.md`` §1, §6, §8, §14).
 :meth:`OnlineParams.equal_settings` returns the parameters of the fair
 comparison (one allocation delay and one memory model for every method).
 
+PETALS' memory and routing constants form one :class:`PetalsParams` record,
+shared by the offline PETALS baseline (which reads them from an instance's
+extra fields, :meth:`PetalsParams.from_instance`) and online PETALS
+(:attr:`OnlineParams.petals`).
+
 References
 ----------
 .. [1] Sun, He, Ji, Parag (2025). Optimizing Resource Allocation for
@@ -26,31 +31,105 @@ import dataclasses
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import InstanceError
-from ..instance import Instance, instance_from_dict, instance_to_json
-from ..fileio import atomic_write_text, read_json
+from .errors import InstanceError
+from .fileio import atomic_write_text, read_json
+from .instance import Instance, instance_from_dict, instance_to_json
 
 __all__ = [
-    "CACHE_MODELS",
     "DEFAULT_THROUGHPUT",
-    "SETTINGS",
+    "CacheModel",
     "OnlineParams",
+    "PetalsParams",
     "Scenario",
+    "Settings",
     "Throughput",
-    "clustered_scenario",
     "load_scenario",
     "save_scenario",
     "scenario_from_instance",
 ]
 
-CACHE_MODELS = ("reserved", "free")
-SETTINGS = ("authors", "equal")
 GIB = float(2**30)
+# BLOOM-176B's width: PETALS' autograd reserve is 2 GiB at this width
+BLOOM_D_MODEL = 14336
+
+
+class Settings(StrEnum):
+    """Which constants an online comparison charges (module docstring)."""
+
+    AUTHORS = "authors"  # the authors' allocation delays and cache model
+    EQUAL = "equal"  # one delay and one memory model for every method
+
+
+class CacheModel(StrEnum):
+    """Cache memory of PETALS and its ablations (``petals_cache_model``)."""
+
+    RESERVED = "reserved"  # a fixed-token cache per hosted block
+    FREE = "free"  # all memory the weights leave
+
+
+@dataclass(frozen=True)
+class PetalsParams:
+    """PETALS' memory rule and routing constants (spec §8.1, §8.5).
+
+    Attributes
+    ----------
+    d_model, num_kv_groups
+        Model width and query heads per KV head.
+    cache_tokens
+        Tokens of the per-block attention-cache reservation.
+    hop_overhead_ms
+        Serialization overhead per hop of PETALS' routing graph.
+    penalty_ms
+        ``P``: penalty on a server without a free session.
+    """
+
+    d_model: int = BLOOM_D_MODEL
+    num_kv_groups: int = 1
+    cache_tokens: int = 4096
+    hop_overhead_ms: float = 18.0
+    penalty_ms: float = 10_000.0
+
+    @property
+    def cache_gb(self) -> float:
+        """``C^``: the cache reservation per hosted block (GB)."""
+        return math.floor(2 * self.d_model * self.cache_tokens * 2
+                          / self.num_kv_groups) / 1e9
+
+    @property
+    def reserve_gb(self) -> float:
+        """The autograd reserve ``2 GiB * d_model / 14336`` (GB)."""
+        return 2 * GIB * self.d_model / BLOOM_D_MODEL / 1e9
+
+    @classmethod
+    def from_instance(cls, instance: Instance) -> PetalsParams:
+        """The constants the offline PETALS baseline reads from an instance.
+
+        From the extra field ``online`` when present (unvalidated, as
+        written), else the instance's own ``d_model`` extra field, else
+        BLOOM-176B.  Without a ``petals_cache_tokens`` the cache holds
+        4096 tokens, 16 384 with grouped-query attention
+        (``num_kv_groups > 1``) -- unlike :class:`OnlineParams`, whose
+        default is 4096 in both cases; each keeps its own rule.
+        """
+        online = instance.extra.get("online", {})
+        if not isinstance(online, Mapping):
+            online = {}
+        d_model = int(online.get("d_model",
+                                 instance.extra.get("d_model", BLOOM_D_MODEL)))
+        kv = int(online.get("num_kv_groups", 1))
+        tokens = int(online.get("petals_cache_tokens",
+                                4096 if kv == 1 else 16384))
+        return cls(d_model=d_model, num_kv_groups=kv, cache_tokens=tokens,
+                   hop_overhead_ms=float(online.get("petals_hop_overhead_ms",
+                                                    18.0)),
+                   penalty_ms=float(online.get("petals_penalty_ms",
+                                               10_000.0)))
 
 
 @dataclass(frozen=True)
@@ -127,7 +206,7 @@ class OnlineParams:
     initial_delay_ms: float = 70.0
     allocation_delay_proposed_ms: float = 60_000.0
     allocation_delay_petals_ms: float = 250_000.0
-    petals_cache_model: str = "reserved"
+    petals_cache_model: CacheModel = CacheModel.RESERVED
     backoff_first_ms: float = 1000.0
     backoff_cap_ms: float = 60_000.0
     last_hop_ms: float = 1.0
@@ -152,10 +231,12 @@ class OnlineParams:
             _check_nonneg(f"online.{name}", getattr(self, name))
         for name in ("backoff_first_ms", "backoff_cap_ms", "last_hop_ms"):
             _check_positive(f"online.{name}", getattr(self, name))
-        if self.petals_cache_model not in CACHE_MODELS:
+        if self.petals_cache_model not in tuple(CacheModel):
             raise InstanceError(
                 "online.petals_cache_model: must be one of "
-                f"{', '.join(CACHE_MODELS)}, got {self.petals_cache_model!r}")
+                f"{', '.join(CacheModel)}, got {self.petals_cache_model!r}")
+        object.__setattr__(self, "petals_cache_model",
+                           CacheModel(self.petals_cache_model))
         for name in ("petals_cache_tokens", "d_model", "num_kv_groups"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -181,15 +262,23 @@ class OnlineParams:
 
     # -- derived constants (spec §1) --------------------------------------
     @property
+    def petals(self) -> PetalsParams:
+        """PETALS' constants as the shared record."""
+        return PetalsParams(d_model=self.d_model,
+                            num_kv_groups=self.num_kv_groups,
+                            cache_tokens=self.petals_cache_tokens,
+                            hop_overhead_ms=self.petals_hop_overhead_ms,
+                            penalty_ms=self.petals_penalty_ms)
+
+    @property
     def petals_cache_gb(self) -> float:
         """``C^``: PETALS' cache reservation per hosted block (GB)."""
-        return math.floor(2 * self.d_model * self.petals_cache_tokens * 2
-                          / self.num_kv_groups) / 1e9
+        return self.petals.cache_gb
 
     @property
     def petals_reserve_gb(self) -> float:
         """PETALS' autograd reserve ``2 GiB * d_model / 14336`` (GB)."""
-        return 2 * GIB * self.d_model / 14336 / 1e9
+        return self.petals.reserve_gb
 
     def allocation_delay_ms(self, family: str) -> float:
         """``A`` of a method family (``"proposed"`` or ``"petals"``)."""
@@ -217,15 +306,15 @@ class OnlineParams:
              else float(allocation_delay_ms))
         return self.replace(allocation_delay_proposed_ms=a,
                             allocation_delay_petals_ms=a,
-                            petals_cache_model="free")
+                            petals_cache_model=CacheModel.FREE)
 
-    def with_settings(self, settings: str) -> OnlineParams:
+    def with_settings(self, settings: Settings | str) -> OnlineParams:
         """``"authors"`` (unchanged) or ``"equal"`` (:meth:`equal_settings`)."""
-        if settings == "authors":
+        if settings == Settings.AUTHORS:
             return self
-        if settings == "equal":
+        if settings == Settings.EQUAL:
             return self.equal_settings()
-        raise ValueError(f"settings: must be one of {', '.join(SETTINGS)}, "
+        raise ValueError(f"settings: must be one of {', '.join(Settings)}, "
                          f"got {settings!r}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -241,6 +330,8 @@ class OnlineParams:
                 v = [list(row) for row in v]
             elif f.name == "source":
                 v = dict(v)
+            elif f.name == "petals_cache_model":
+                v = str(v)
             d[f.name] = v
         return d
 
@@ -375,7 +466,7 @@ class Scenario:
         return np.array([cap if (mig_cap and cap is not None and h == "mig")
                          else L for h in self.hardware], np.int64)
 
-    def with_settings(self, settings: str) -> Scenario:
+    def with_settings(self, settings: Settings | str) -> Scenario:
         """The scenario under ``"authors"`` or ``"equal"`` settings."""
         return Scenario(self.instance, self.params.with_settings(settings))
 
@@ -422,16 +513,6 @@ def scenario_from_instance(instance: Instance) -> Scenario:
                     "rtt_overhead_ms": 50.0,
                     "rtt_prefill_overhead_ms": 55.0})
     return Scenario(instance, params)
-
-
-def clustered_scenario(requests: int = 100, l_max: int = 128) -> Scenario:
-    """The authors' clustered online scenario (spec §2.2): 7 MIG + 2 A100,
-    client with the MIG cluster, ``D_0 = 100`` ms (their run: 1e-3 req/ms,
-    100 requests).  ``requests`` only fills the instance's request count."""
-    from ..generators import clustered_instance
-
-    return scenario_from_instance(clustered_instance(
-        1, requests, l_max, variant="online"))
 
 
 def load_scenario(path: str | Path) -> Scenario:
