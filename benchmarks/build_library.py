@@ -43,8 +43,8 @@ from bprr_opt import __version__  # noqa: E402
 from bprr_opt.bounds import best_lower_bound  # noqa: E402
 from bprr_opt.evaluate import evaluate  # noqa: E402
 from bprr_opt.exact.interval import segment_limits  # noqa: E402
-from bprr_opt.instance import instance_from_dict  # noqa: E402
 from bprr_opt.fileio import atomic_write_bytes, atomic_write_text  # noqa: E402
+from bprr_opt.instance import instance_from_dict  # noqa: E402
 from bprr_opt.library import (  # noqa: E402
     INDEX_FILE,
     LIBRARY_FORMAT,
@@ -136,7 +136,8 @@ def build_one(family: str, command: str, out: Path, ls_limit: float,
     runs: dict[str, dict] = {}
     cands = []  # (value, order, solution, found_by)
 
-    cg = solve(inst, "cg-bprr")
+    # the library allows unused servers (index field allow_unused)
+    cg = solve(inst, "cg-bprr", SolveParams(allow_unused=True))
     runs["cg-bprr"] = {"status": cg.status.value, "value": cg.value}
     if cg.is_feasible():
         cands.append((cg.value, 0, cg.solution, {"method": "cg-bprr"}))

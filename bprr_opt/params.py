@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from .backends import SolverOptions
 from .solution import Solution
 
-__all__ = ["Engine", "SolveParams"]
+if TYPE_CHECKING:  # annotations only: result is a sibling core module
+    from .result import Result
+
+__all__ = ["Engine", "MethodStart", "SolveParams"]
 
 
 class Engine(StrEnum):
@@ -21,6 +26,28 @@ class Engine(StrEnum):
 
     NUMBA = "numba"
     REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class MethodStart:
+    """A warm start taken from another method's solution.
+
+    :func:`bprr_opt.solve.solve` turns a method name in
+    ``SolveParams.warm_start`` into this record, so that the methods that
+    start from it (exact formulations, local search) run that method
+    through ``run`` -- with the parameters they choose, e.g. a local
+    search's remaining time -- without importing the method registry.
+
+    Attributes
+    ----------
+    method
+        The method's name (``"cg-bprr"``).
+    run
+        ``run(params) -> Result``: that method on the same instance.
+    """
+
+    method: str
+    run: Callable[[SolveParams], Result]
 
 
 @dataclass(frozen=True)
@@ -45,7 +72,9 @@ class SolveParams:
         CG-BPRR's design number of concurrent requests; ``None`` means ``|R|``.
     warm_start
         A solution to start from (MILP MIP start, local search start), or
-        the name of a method whose solution to start from (``"cg-bprr"``).
+        the name of a method whose solution to start from (``"cg-bprr"``;
+        :func:`bprr_opt.solve.solve` resolves it into a
+        :class:`MethodStart`).
     allow_unused
         Allow servers to host no block (off by default, as in the paper).
     verbose
@@ -58,7 +87,7 @@ class SolveParams:
     threads: int | None = None
     seed: int = 0
     r_design: int | None = None
-    warm_start: Solution | str | None = None
+    warm_start: Solution | str | MethodStart | None = None
     allow_unused: bool = False
     verbose: bool = False
 

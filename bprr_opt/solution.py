@@ -17,6 +17,7 @@ from typing import Any
 from .errors import SolutionError
 from .fileio import atomic_write_text, read_json
 from .instance import Instance
+from .numerics import memory_fits
 
 __all__ = [
     "SOLUTION_FORMAT",
@@ -27,6 +28,7 @@ __all__ = [
     "save_solution",
     "solution_from_dict",
     "solution_to_dict",
+    "with_idle_blocks",
 ]
 
 SOLUTION_FORMAT = "bprr-solution/1"
@@ -90,6 +92,38 @@ class Solution:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "routes", tuple(self.routes))
+
+
+def with_idle_blocks(instance: Instance, solution: Solution
+                     ) -> tuple[Solution, tuple[str, ...], tuple[str, ...]]:
+    """Give every server that hosts nothing one idle block (block 1).
+
+    This is how a solution with idle servers meets the paper's convention
+    ``m_j >= 1``: no route uses an idle block, so only the server's memory
+    changes (by ``s_m``), never a cost.
+
+    Returns
+    -------
+    (padded, given, unable)
+        The padded solution, the ids of the servers that got a block, and
+        the ids of idle servers that cannot hold one (``M_j < s_m``; they
+        are left empty, so the padded solution still breaks ``m_j >= 1``).
+    """
+    a = list(solution.placement.first_block)
+    m = list(solution.placement.num_blocks)
+    given: list[str] = []
+    unable: list[str] = []
+    for j, s in enumerate(instance.servers):
+        if m[j] == 0:
+            if memory_fits(instance.s_m, s.memory):
+                a[j], m[j] = 1, 1
+                given.append(s.id)
+            else:
+                unable.append(s.id)
+    if not given:
+        return solution, (), tuple(unable)
+    return (Solution(Placement(tuple(a), tuple(m)), solution.routes),
+            tuple(given), tuple(unable))
 
 
 # ---------------------------------------------------------------------------

@@ -18,8 +18,9 @@ empty solution).  Proofs: ``proofs/lower_bounds.md``.
 * ``lp-interval`` (:func:`~bprr_opt.bounds.lp_relax.interval_lp_bound`): the
   LP relaxation of the interval-flow MILP, often equal to the optimum.
 
-:func:`best_lower_bound` runs several and keeps the largest.  The upper bound
-of Theorem 3.5 on CG-BPRR's own value is :func:`theorem35_bound`.
+:func:`best_lower_bound` runs several and keeps the largest.  (The upper
+bound of Theorem 3.5 on CG-BPRR's own value is a property of the heuristic:
+:func:`bprr_opt.heuristics.theorem35.theorem35_bound`.)
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from typing import Any
 from ..errors import BprrError
 from ..instance import Instance
 from .chain_dp import chain_dp_bound, client_chain_costs
-from .theorem35 import theorem35_bound
 from .transport import transport_bound
 
 __all__ = [
@@ -46,7 +46,6 @@ __all__ = [
     "chain_dp_bound",
     "client_chain_costs",
     "default_bound_methods",
-    "theorem35_bound",
     "transport_bound",
 ]
 

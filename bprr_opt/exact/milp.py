@@ -55,10 +55,9 @@ from typing import Any
 from ..errors import BprrError, SolutionError
 from ..evaluate import evaluate
 from ..instance import Instance
-from ..numerics import memory_fits
 from ..params import SolveParams
 from ..result import Result
-from ..solution import Placement, Route, Solution
+from ..solution import Placement, Route, Solution, with_idle_blocks
 from ..backends import run_solver
 from .formulation import formulation_result
 from .warm import warm_start_solution
@@ -299,17 +298,10 @@ def _padded_warm_start(instance: Instance, warm: Solution,
             f"{instance.name!r}: {ev.violations[0].message}")
     if allow_unused:
         return warm, ""
-    a = list(warm.placement.first_block)
-    m = list(warm.placement.num_blocks)
-    padded = []
-    for j, s in enumerate(instance.servers):
-        if m[j] == 0 and memory_fits(instance.s_m, s.memory):
-            # an idle block costs nothing: no route uses the server
-            a[j], m[j] = 1, 1
-            padded.append(s.id)
-    note = f"warm start: gave idle server(s) {', '.join(padded)} one block" \
-        if padded else ""
-    return Solution(Placement(tuple(a), tuple(m)), warm.routes), note
+    padded, given, _ = with_idle_blocks(instance, warm)
+    note = f"warm start: gave idle server(s) {', '.join(given)} one block" \
+        if given else ""
+    return padded, note
 
 
 def set_paper_warm_start(instance: Instance, model: Any,

@@ -351,26 +351,39 @@ def route_optimally(instance: Instance, placement: Placement,
         stats={"scope": _SCOPE, "path": "shortest-path"})
 
 
-def solve_rr_ilp_method(instance: Instance, params: SolveParams) -> Result:
-    """``solve(instance, "rr-ilp", params)``: route ``params.warm_start``'s placement.
+def solve_rr_ilp_method(instance: Instance, params: SolveParams,
+                        placement: Placement | None = None) -> Result:
+    """``solve(instance, "rr-ilp", params, placement=...)``: route a placement.
 
-    ``params.warm_start`` is a solution, or the name of a method whose
-    placement to re-route (``"petals"`` gives the paper's "RR only"
-    ablation); its routes are the MIP start when they are feasible.
+    Parameters
+    ----------
+    instance
+        The problem data.
+    params
+        Solver options (``solver``, ``time_limit``, ``mip_gap``, ``threads``,
+        ``seed``, ``verbose``); ``warm_start``: routes to start from (a
+        solution, or a method whose solution to use, e.g. ``"petals"`` for
+        the paper's "RR only" ablation) -- their MIP start when they have
+        ``placement`` and are feasible.
+    placement
+        The fixed placement.  Without it (the older spelling) the warm
+        start's placement is routed.
 
     Raises
     ------
     BprrError
-        If ``params.warm_start`` is missing (it carries the fixed placement).
+        If there is neither a placement nor a warm start holding one.
     """
-    if params.warm_start is None:
+    if placement is None and params.warm_start is None:
         raise BprrError(
-            "warm_start: rr-ilp routes a fixed placement; pass a solution "
-            "holding it (--warm-start solution.json)")
+            "warm_start: rr-ilp routes a fixed placement; pass it as the "
+            "placement (--placement solution.json) or a solution holding it")
     given, notes = warm_start_solution(instance, params)
-    if given is None:
-        raise BprrError(f"warm_start: no placement to route ({notes[0]})")
-    res = route_optimally(instance, given.placement,
+    if placement is None:
+        if given is None:
+            raise BprrError(f"warm_start: no placement to route ({notes[0]})")
+        placement = given.placement
+    res = route_optimally(instance, placement,
                           replace(params, warm_start=given))
     if notes:
         res = replace(res, message="; ".join([res.message, *notes]))

@@ -44,6 +44,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..instance import Instance
+from ..params import SolveParams
+from ..solve import ALIASES, METHODS, solve
 
 __all__ = ["KINDS", "SOLVE", "Axis", "JobKind", "Outcome", "get_kind",
            "run_solve"]
@@ -114,8 +116,6 @@ class JobKind:
         axis ``name`` to one value.
     methods
         Registered method names (``grid.methods`` must use one of them).
-    available
-        Names whose code is present in this build (default: ``methods``).
     axes
         Grid keys accepted besides ``methods``.
     check
@@ -127,7 +127,6 @@ class JobKind:
     run: Callable[[Instance, str, Mapping[str, Any]], Outcome]
     methods: Callable[[], Sequence[str]]
     axes: Mapping[str, Axis]
-    available: Callable[[], Sequence[str]] | None = None
     check: Callable[[str, Any], None] | None = None
 
 
@@ -150,9 +149,6 @@ def run_solve(instance: Instance, method: str,
     evaluator via :func:`~bprr_opt.result.build_result`; nothing is
     recomputed here.
     """
-    from ..params import SolveParams
-    from ..solve import solve
-
     t0 = time.perf_counter()
     res = solve(instance, method, SolveParams(**options))
     runtime = res.runtime_s if res.runtime_s is not None else (
@@ -166,20 +162,11 @@ def run_solve(instance: Instance, method: str,
 
 
 def _solve_methods() -> list[str]:
-    from ..solve import METHODS
-
-    return sorted(METHODS)
-
-
-def _solve_available() -> list[str]:
-    from ..solve import available_methods
-
-    return sorted(available_methods())
+    # deprecated aliases stay accepted (their jobs keep the spelled name)
+    return sorted([*METHODS, *ALIASES])
 
 
 def _solve_check(name: str, value: Any) -> None:
-    from ..params import SolveParams
-
     SolveParams(**{name: value})  # its __post_init__ names the field
 
 
@@ -196,8 +183,7 @@ _SOLVE_AXES = {
 }
 
 SOLVE = JobKind(name="solve", run=run_solve, methods=_solve_methods,
-                available=_solve_available, axes=_SOLVE_AXES,
-                check=_solve_check)
+                axes=_SOLVE_AXES, check=_solve_check)
 
 # kind name -> "module:attribute" of its JobKind (imported on first use).
 KINDS: dict[str, str] = {

@@ -285,16 +285,12 @@ def _grid(raw: Any, path: str, kind: JobKind) -> GridSpec:
         raise SpecError(f"{path}.methods: must be a non-empty list of method "
                         f"names, got {_show(methods_raw)}")
     known = list(kind.methods())
-    available = set(kind.available() if kind.available else known)
     methods = []
     for i, m in enumerate(methods_raw):
         mp = f"{path}.methods[{i}]"
         if not isinstance(m, str) or m not in known:
             raise SpecError(f"{mp}: unknown method {_show(m)} (choose from "
                             f"{', '.join(known)})")
-        if m not in available:
-            raise SpecError(f"{mp}: method {m!r} is not available in this "
-                            f"build")
         methods.append(m)
     axes = []
     for key, axis in kind.axes.items():

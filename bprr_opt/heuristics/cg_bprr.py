@@ -38,16 +38,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..bounds import best_lower_bound
 from ..instance import Instance
 from ..numerics import floor_div
 from ..params import Engine, SolveParams
 from ..result import Result, build_result
-from ..solution import Placement, Route, Solution
+from ..solution import Placement, Route, Solution, with_idle_blocks
 from . import _cg_bprr_kernels as _jit
 from . import _cg_bprr_reference as _ref
+from .theorem35 import theorem35_bound
 
-__all__ = ["CGBPRROutput", "cg_bprr", "max_design_load", "max_provisionable_r",
-           "solve_cg_bprr"]
+__all__ = ["CGBPRROutput", "GreedyPlacement", "cg_bprr", "greedy_placement",
+           "max_design_load", "max_provisionable_r", "solve_cg_bprr"]
 
 @dataclass(frozen=True)
 class CGBPRROutput:
@@ -89,6 +91,62 @@ class CGBPRROutput:
     K: int
     under_served: tuple[int, ...]
     reason: str
+
+
+@dataclass(frozen=True)
+class GreedyPlacement:
+    """Steps 1-2 of CG-BPRR (no routing), as the online CG-BP uses them.
+
+    ``num_blocks``, ``capacity``, ``t_tilde``: Step 1 counts ``m_j``,
+    session capacities and amortised per-block times; ``first_block``:
+    Step 2's ``a_j`` (0 for unused servers); ``order``: the visiting order;
+    ``K``: servers visited when every block first had ``C_b >= R`` (-1:
+    never; 0 when ``R = 0``); ``provisioned``: the final ``C_b`` per block.
+    """
+
+    num_blocks: np.ndarray
+    capacity: np.ndarray
+    t_tilde: np.ndarray
+    first_block: np.ndarray
+    order: np.ndarray
+    K: int
+    provisioned: np.ndarray
+
+
+def greedy_placement(instance: Instance, r_design: int, *,
+                     max_blocks: Sequence[int] | None = None
+                     ) -> GreedyPlacement:
+    """Run CG-BPRR's Steps 1-2 (block counts, greedy placement) only.
+
+    Parameters
+    ----------
+    instance
+        The problem data (its request counts are not used).
+    r_design
+        Design load ``R >= 0`` (0 leaves every block in Phase 2).
+    max_blocks
+        Per-server cap on ``m_j``, as in :func:`cg_bprr`.  Default none.
+
+    Returns
+    -------
+    GreedyPlacement
+        The compiled kernel's Step 1-2 output, coverage not checked.
+
+    Notes
+    -----
+    The same fused kernel as :func:`cg_bprr` (routing skipped).
+    ``O(|V_s| L^2)``.
+    """
+    R = int(r_design)
+    if R < 0:
+        raise ValueError(f"r_design: must be >= 0, got {r_design!r}")
+    arr = instance.to_arrays()
+    caps = _block_caps(instance, max_blocks)
+    m, cap, tt, a, order, K, C, _, _ = _jit.run_cg_bprr(
+        arr.memory, arr.tau, arr.rtt,
+        np.zeros(instance.num_clients, np.int64), arr.s_m, arr.s_c, R,
+        instance.L, caps)
+    return GreedyPlacement(m, cap, tt, a, order, int(K), C)
 
 
 def max_provisionable_r(instance: Instance) -> int:
@@ -193,7 +251,8 @@ def cg_bprr(instance: Instance, r_design: int | None = None, *,
     See Also
     --------
     solve_cg_bprr : the same, evaluated and certified by lower bounds.
-    bprr_opt.bounds.theorem35_bound : the right-hand side of (17).
+    bprr_opt.heuristics.theorem35.theorem35_bound : the right-hand side
+        of (17).
 
     Notes
     -----
@@ -319,8 +378,12 @@ def solve_cg_bprr(instance: Instance, params: SolveParams) -> Result:
     instance
         The problem data.
     params
-        ``params.r_design`` is the design load (default ``|R|``); the other
-        fields do not apply.
+        ``params.r_design`` is the design load (default ``|R|``);
+        ``params.allow_unused`` (default False, the paper's ``m_j >= 1``):
+        without it every server CG-BPRR leaves empty gets one idle block
+        (no route uses it, the value is unchanged), and a server that cannot
+        hold one block makes the solution infeasible.  The other fields do
+        not apply.
 
     Returns
     -------
@@ -338,8 +401,6 @@ def solve_cg_bprr(instance: Instance, params: SolveParams) -> Result:
     ----------
     .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1, Theorem 3.5.
     """
-    from ..bounds import best_lower_bound, theorem35_bound
-
     _jit.warm_up()  # runtime below excludes JIT compilation
     t0 = time.perf_counter()
     out = cg_bprr(instance, params.r_design)
@@ -362,6 +423,10 @@ def solve_cg_bprr(instance: Instance, params: SolveParams) -> Result:
         message = "; ".join(filter(None, (
             message, f"no solution exists ({lbs.best_method} bound is "
                      "infinite)")))
-    return build_result(instance, out.solution, method="cg-bprr",
+    solution = out.solution
+    if solution is not None and not params.allow_unused:
+        solution = with_idle_blocks(instance, solution)[0]
+    return build_result(instance, solution, method="cg-bprr",
                         status=None, runtime_s=runtime, bound=lbs.best,
-                        message=message, stats=stats)
+                        message=message, stats=stats,
+                        allow_unused=params.allow_unused)

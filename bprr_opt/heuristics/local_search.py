@@ -52,14 +52,19 @@ from typing import Any
 
 import numpy as np
 
+from ..bounds import best_lower_bound
 from ..chains.shortest import shortest_path_solution
 from ..errors import BprrError, InfeasibleError
 from ..evaluate import ViolationKind, evaluate
 from ..instance import Instance
-from ..numerics import floor_div, memory_fits
-from ..params import SolveParams
+from ..numerics import floor_div
+from ..exact.rr_ilp import solve_rr_ilp
+from ..exact.warm import warm_start_solution
+from ..params import MethodStart, SolveParams
 from ..result import Result, Status, build_result
-from ..solution import Placement, Solution
+from ..solution import Placement, Solution, with_idle_blocks
+from . import _cg_bprr_kernels
+from .cg_bprr import cg_bprr
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
@@ -169,8 +174,6 @@ class _Router:
 
     def _rr_ilp(self, placement: Placement, sp_value: float,
                 incumbent: float) -> tuple[float, Solution | None]:
-        from ..exact.rr_ilp import solve_rr_ilp  # Pyomo, only when needed
-
         left = self.deadline - time.perf_counter()
         if left <= 0.05:
             return sp_value, None
@@ -448,19 +451,10 @@ def design_loads(num_requests: int) -> list[int]:
 
 
 def _pad_idle(instance: Instance, solution: Solution) -> Solution | None:
-    """Give every server hosting nothing one idle block (``m_j >= 1``).
-
-    No route uses it, so nothing changes but its memory; ``None`` when a
-    server cannot hold one block (``M_j < s_m``).
-    """
-    a = list(solution.placement.first_block)
-    m = list(solution.placement.num_blocks)
-    for j, s in enumerate(instance.servers):
-        if m[j] == 0:
-            if not memory_fits(instance.s_m, s.memory):
-                return None
-            a[j], m[j] = 1, 1
-    return Solution(Placement(tuple(a), tuple(m)), solution.routes)
+    """:func:`~bprr_opt.solution.with_idle_blocks`, or ``None`` when a server
+    cannot hold one block (``M_j < s_m``)."""
+    padded, _, unable = with_idle_blocks(instance, solution)
+    return None if unable else padded
 
 
 @dataclass(frozen=True)
@@ -474,8 +468,6 @@ def _starts(instance: Instance, params: SolveParams, deadline: float,
             allow_unused: bool, stats: SearchStats
             ) -> tuple[list[_Start], list[str]]:
     """CG-BPRR for every design load (routed optimally), plus a warm start."""
-    from .cg_bprr import cg_bprr
-
     notes: list[str] = []
     found: list[_Start] = []
     loads = [params.r_design] if params.r_design is not None \
@@ -508,8 +500,6 @@ def _starts(instance: Instance, params: SolveParams, deadline: float,
         if sol is not None:
             found.append(_Start(f"cg-bprr R={r} + rr-ilp", sol, value))
     if params.warm_start is not None:
-        from ..exact.warm import warm_start_solution
-
         warm, more = warm_start_solution(
             instance, replace(params, time_limit=max(
                 1.0, deadline - time.perf_counter())))
@@ -519,8 +509,8 @@ def _starts(instance: Instance, params: SolveParams, deadline: float,
         if warm is not None:
             ev = evaluate(instance, warm, allow_unused=allow_unused)
             if ev.feasible:
-                label = params.warm_start if isinstance(
-                    params.warm_start, str) else "given solution"
+                label = params.warm_start.method if isinstance(
+                    params.warm_start, MethodStart) else "given solution"
                 found.append(_Start(f"warm start ({label})", warm,
                                     ev.avg_per_token_ms))
             else:
@@ -574,9 +564,6 @@ def solve_cg_bprr_ls(instance: Instance, params: SolveParams) -> Result:
     ----------
     .. [1] Sun, He, Ji, Parag, arXiv:2512.21884, Algorithm 1, §5.3.
     """
-    from ..bounds import best_lower_bound
-    from . import _cg_bprr_kernels
-
     _cg_bprr_kernels.warm_up()  # runtime below excludes JIT compilation
     limit = params.time_limit if params.time_limit is not None \
         else DEFAULT_TIME_LIMIT

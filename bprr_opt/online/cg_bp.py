@@ -3,11 +3,11 @@
 CG-BP is Steps 1-2 of CG-BPRR (Algorithm 1 of [1]_) with the online
 scenario's MIG cap: ``m_j = min(floor(M_j / (s_m + s_c R)), L)``, capped at
 ``mig_max_blocks`` (4) on MIG slices, then the greedy placement in increasing
-amortised per-block time.  It runs the compiled CG-BPRR kernel of
-:mod:`bprr_opt.heuristics._cg_bprr_kernels` (``run_cg_bprr``; the cap goes in
-through its ``max_blocks`` argument, and no request is routed); this module
-adds the choice of the design load ``R`` from the arrival rate
-(:func:`design_r`).
+amortised per-block time.  It runs CG-BPRR's Steps 1-2
+(:func:`bprr_opt.heuristics.cg_bprr.greedy_placement`, the compiled kernel;
+the cap goes in through its ``max_blocks`` argument, and no request is
+routed); this module adds the choice of the design load ``R`` from the
+arrival rate (:func:`design_r`).
 
 The kernels match spec §5 on every point checked: ``t~_j = (max_c t_cj +
 tau_j m_j) / m_j``; stable order (lower index on ties); ``t0 = max t~ + 1``;
@@ -36,8 +36,8 @@ import numpy as np
 from ..chains.dijkstra import dijkstra_csr
 from ..chains.hops import hop_graph
 from ..errors import InfeasibleError
-from ..heuristics import _cg_bprr_kernels as _jit
-from ..heuristics.cg_bprr import max_provisionable_r
+from ..heuristics.cg_bprr import greedy_placement, max_provisionable_r
+from ..heuristics.theorem35 import theorem35_bound
 from ..solution import Placement
 from ..scenario import Scenario
 from .simulator import static_costs
@@ -107,28 +107,24 @@ def cg_bp(scenario: Scenario, r_design: int, *,
     R = int(r_design)
     if R < 0:
         raise ValueError(f"r_design: must be >= 0, got {r_design!r}")
-    arr = inst.to_arrays()
     L = inst.L
-    caps = scenario.max_blocks(mig_cap)
-    # Steps 1-2 of CG-BPRR in its fused kernel (no request to route here)
-    m, cap, tt, a, order, K, C, _, _ = _jit.run_cg_bprr(
-        arr.memory, arr.tau, arr.rtt, np.zeros(inst.num_clients, np.int64),
-        arr.s_m, arr.s_c, R, L, caps)
-    short = [b + 1 for b in range(L) if C[b] < R]
+    g = greedy_placement(inst, R, max_blocks=scenario.max_blocks(mig_cap))
+    short = [b + 1 for b in range(L) if g.provisioned[b] < R]
     if short:
         raise InfeasibleError(
             f"cg-bp: blocks {short[0]}..{short[-1]} are provisioned for fewer "
             f"than R = {R} sessions (R_max = {max_provisionable_r(inst)})")
-    mm, tl, od = m.tolist(), tt.tolist(), order.tolist()
+    mm, tl, od = g.num_blocks.tolist(), g.t_tilde.tolist(), g.order.tolist()
+    # Theorem 3.5 expression (spec §5.5).  Once every block is covered the
+    # visiting prefix holding L blocks is exactly the first K servers
+    # (Phase 1 tiles from block 1), so this is (17) at K; with R = 0 no
+    # server is needed (K = 0) and there is no bound.
     bound = math.nan
-    if K >= 1:  # Theorem 3.5 expression (spec §5.5)
-        first = od[:K]
-        tot = sum(mm[j] for j in first)
-        bound = sum(tl[j] * mm[j] for j in first) \
-            - float(arr.tau[od[K - 1]]) * (tot - L)
-    return CGBPPlacement(Placement.from_arrays(a, m), R, tuple(mm),
-                         tuple(cap.tolist()), tuple(tl), tuple(od), int(K),
-                         bound)
+    if g.K >= 1:
+        bound = theorem35_bound(mm, tl, [s.tau for s in inst.servers], L)
+    return CGBPPlacement(Placement.from_arrays(g.first_block, g.num_blocks),
+                         R, tuple(mm), tuple(g.capacity.tolist()), tuple(tl),
+                         tuple(od), g.K, bound)
 
 
 def design_r(scenario: Scenario, rate_per_ms: float, *,

@@ -22,7 +22,6 @@ from bprr_opt.exact.interval import (
     solve_milp_interval,
 )
 from bprr_opt.exact.milp import solve_milp_paper
-from bprr_opt.exact.warm import warm_start_solution
 from bprr_opt.generators import (
     MEMORY_REGIMES,
     clustered_instance,
@@ -32,6 +31,7 @@ from bprr_opt.generators import (
 from bprr_opt.instance import Client, Instance
 from bprr_opt.params import SolveParams
 from bprr_opt.result import Status
+from bprr_opt.solve import solve
 
 
 def _check(res, value, allow_unused):
@@ -146,10 +146,9 @@ def test_warm_start_from_cg_bprr_is_never_worse():
     """Tests a run warm-started from CG-BPRR under a short limit: never
     worse than CG-BPRR, and the warm start is recorded."""
     inst = clustered_instance(1, 6, seed=3)
-    cg = evaluate(inst, warm_start_solution(
-        inst, SolveParams(warm_start="cg-bprr"))[0]).avg_per_token_ms
-    res = solve_milp_interval(inst, SolveParams(warm_start="cg-bprr",
-                                                time_limit=3.0, threads=1))
+    cg = evaluate(inst, solve(inst, "cg-bprr").solution).avg_per_token_ms
+    res = solve(inst, "milp-interval", SolveParams(warm_start="cg-bprr",
+                                                   time_limit=3.0, threads=1))
     assert res.status in (Status.FEASIBLE, Status.OPTIMAL)
     assert res.value <= cg * (1 + 1e-9)
     assert res.stats["warm_start_avg_per_token_ms"] == pytest.approx(cg)
@@ -164,7 +163,7 @@ def test_clustered_case_is_proven_optimal():
     res = solve_milp_interval(inst, SolveParams(time_limit=300))
     assert res.status is Status.OPTIMAL, res.message
     assert res.gap == 0.0
-    cg = warm_start_solution(inst, SolveParams(warm_start="cg-bprr"))[0]
+    cg = solve(inst, "cg-bprr").solution
     assert res.value <= evaluate(inst, cg).avg_per_token_ms
 
 

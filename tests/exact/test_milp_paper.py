@@ -14,6 +14,7 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from strategies import solved_cases
 
+from bprr_opt.backends import available_solvers
 from bprr_opt.cli import main
 from bprr_opt.errors import SolutionError, SolverUnavailableError
 from bprr_opt.evaluate import evaluate
@@ -22,11 +23,11 @@ from bprr_opt.exact.milp import (
     set_paper_warm_start,
     solve_milp_paper,
 )
-from bprr_opt.backends import available_solvers
 from bprr_opt.generators import clustered_instance, partition_instance, random_instance
 from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.params import SolveParams
 from bprr_opt.result import Status
+from bprr_opt.solve import solve
 from bprr_opt.solution import Placement, Route, Solution
 
 
@@ -278,7 +279,7 @@ def test_warm_start_from_a_method():
     used as MIP start (noted in the message), and the optimum is reached."""
     inst = random_instance(2, 1, 2, 3, regime="medium", seed=9)
     value, _ = brute_force_optimum(inst)
-    res = solve_milp_paper(inst, SolveParams(warm_start="cg-bprr"))
+    res = solve(inst, "milp-paper", SolveParams(warm_start="cg-bprr"))
     assert res.status is Status.OPTIMAL
     assert res.value == pytest.approx(value, rel=1e-6)
     assert "warm start: cg-bprr" in res.message

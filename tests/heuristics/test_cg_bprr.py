@@ -11,7 +11,7 @@ from cg_cases import boundary_instances, cg_instances
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bprr_opt.bounds import best_lower_bound, theorem35_bound
+from bprr_opt.bounds import best_lower_bound
 from bprr_opt.evaluate import evaluate
 from bprr_opt.generators import clustered_instance, random_instance
 from bprr_opt.heuristics import _cg_bprr_kernels as jit
@@ -21,6 +21,7 @@ from bprr_opt.heuristics.cg_bprr import (
     max_provisionable_r,
     solve_cg_bprr,
 )
+from bprr_opt.heuristics.theorem35 import theorem35_bound
 from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.params import SolveParams
 from bprr_opt.result import Status

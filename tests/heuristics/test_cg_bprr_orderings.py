@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bprr_opt.bounds import BOUNDS, best_lower_bound, chain_dp_bound
-from bprr_opt.bounds import theorem35_bound as thm35
+from bprr_opt.heuristics.theorem35 import theorem35_bound as thm35
 from bprr_opt.evaluate import evaluate
 from bprr_opt.exact.milp import solve_milp_paper
 from bprr_opt.exact.rr_ilp import solve_rr_ilp

@@ -8,7 +8,7 @@ from strategies import generated_instances
 
 from bprr_opt import SolveParams, evaluate, solve
 from bprr_opt.generators import clustered_instance
-from bprr_opt.heuristics.petals import petals_offline
+from bprr_opt.heuristics.petals_offline import petals_offline
 from bprr_opt.result import Status
 
 
@@ -22,7 +22,7 @@ def test_default_instance_block_counts_and_determinism():
     assert [round(t, 3) for t in a.throughput] == [110.137] * 7 + [770.96] * 2
     assert a == petals_offline(inst, seed=3)
     assert sorted(a.join_order) == list(range(9))
-    res = solve(inst, "petals", SolveParams(seed=3))
+    res = solve(inst, "petals-offline", SolveParams(seed=3))
     assert res.status == Status.FEASIBLE
     assert res.evaluation.feasible
 
@@ -36,12 +36,12 @@ def test_over_commit_is_reported_not_repaired():
     inst = clustered_instance(requests=60)
     out = petals_offline(inst, seed=1)
     assert out.penalised == 2
-    res = solve(inst, "petals", SolveParams(seed=1))
+    res = solve(inst, "petals-offline", SolveParams(seed=1))
     assert res.status == Status.INFEASIBLE
     assert res.solution is not None
     assert any(v.kind == "memory" for v in res.evaluation.violations)
     assert "over-commit" in res.message
-    rr = solve(inst, "petals-rr", SolveParams(seed=1))
+    rr = solve(inst, "petals-offline-rr", SolveParams(seed=1))
     assert rr.status == Status.FEASIBLE  # optimal routing, not a BPRR optimum
     assert rr.stats["rr_status"] == "optimal"
     assert rr.solution.placement == res.solution.placement
@@ -58,7 +58,7 @@ def test_status_is_the_evaluators_verdict(inst, seed):
     its routes follow the block rule (the evaluator finds no route
     violation)."""
     inst = inst.replace(extra={"d_model": 64})  # PETALS' memory rule, scaled
-    res = solve(inst, "petals", SolveParams(seed=seed))
+    res = solve(inst, "petals-offline", SolveParams(seed=seed))
     assert res.status in (Status.FEASIBLE, Status.INFEASIBLE)
     if res.solution is not None:
         ev = evaluate(inst, res.solution)
@@ -74,8 +74,8 @@ def test_rr_reroute_never_worse(inst, seed):
     """Tests that the RR-ILP re-routing of PETALS' placement is never worse
     than PETALS' own routing when the latter is feasible."""
     inst = inst.replace(extra={"d_model": 64})
-    p = solve(inst, "petals", SolveParams(seed=seed))
-    rr = solve(inst, "petals-rr", SolveParams(seed=seed))
+    p = solve(inst, "petals-offline", SolveParams(seed=seed))
+    rr = solve(inst, "petals-offline-rr", SolveParams(seed=seed))
     assert rr.status != Status.OPTIMAL
     if p.is_feasible():
         assert rr.is_feasible()

@@ -1,9 +1,10 @@
 """PETALS offline: the baseline of the paper's batch experiments (spec §8.6).
 
 All ``|R|`` requests are known at once.  Servers join in a random order
-(seeded by ``params.seed``) and pick blocks with PETALS' rule
-(:func:`bprr_opt.online.petals.select_blocks`, block counts of spec §8.1
-without the MIG cap, a fixed throughput per server); then the requests are
+(seeded by ``params.seed``) and pick blocks with PETALS' rules
+(:mod:`bprr_opt.heuristics.petals_rules`: block counts of spec §8.1
+without the MIG cap, the window choice of §8.3 with a fixed throughput per
+server); then the requests are
 routed one after another on PETALS' latency graph (spec §8.5) where a server
 costs a penalty ``P`` while its session counter is **exactly** 0 (⚠ spec
 §14.2: the counter starts at ``floor((M_j - m_j s_m) / (m_j s_c))`` and goes
@@ -13,7 +14,12 @@ The routes are returned as they are.  PETALS never checks memory, so they
 can over-commit a server; the evaluator then reports the solution
 infeasible, with the violated servers -- the honest outcome, not repaired.
 
-``petals-rr`` keeps PETALS' placement and re-routes every request optimally
+Method names: ``petals-offline`` (``petals`` is a deprecated alias: online
+``petals`` is another algorithm) and ``petals-offline-rr`` (``petals-rr``).
+With the paper's convention ``m_j >= 1`` (``allow_unused`` false, the
+default) servers PETALS leaves empty get one idle block that no route uses.
+
+``petals-offline-rr`` keeps PETALS' placement and re-routes every request optimally
 with the RR-ILP (eq. (19), :func:`bprr_opt.exact.rr_ilp.route_optimally`),
 the "RR only" ablation of spec §9.  Unlike the authors' script, the ILP is
 solved even when PETALS' routing over-commits memory (their script then
@@ -22,9 +28,10 @@ it is feasible.
 
 Instance fields read (all optional, in the instance's ``extra``):
 
-* ``online`` (a scenario's parameters): ``d_model``, ``num_kv_groups``,
-  ``petals_cache_tokens``, ``petals_hop_overhead_ms``, ``petals_penalty_ms``,
-  ``client_raw_rtt``, ``server_rtt``;
+* ``online`` (a scenario's parameters): PETALS' constants
+  (:meth:`bprr_opt.scenario.PetalsParams.from_instance`: ``d_model``,
+  ``num_kv_groups``, ``petals_cache_tokens``, ``petals_hop_overhead_ms``,
+  ``petals_penalty_ms``), ``client_raw_rtt``, ``server_rtt``;
 * ``server_rtt``: raw server-to-server RTTs ``rho(i, j)`` (ms);
 * ``rtt_overhead_ms``: subtracted from ``t_cj`` to get ``rho(c, j)``
   (default 0);
@@ -45,6 +52,7 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -55,15 +63,20 @@ import numpy as np
 from ..chains.dijkstra import dijkstra_dense
 from ..chains.hops import hop_graph
 from ..evaluate import ViolationKind, evaluate
+from ..exact.rr_ilp import route_optimally
 from ..instance import Instance
 from ..numerics import floor_div
-from ..online.petals import petals_block_counts, select_blocks
 from ..params import SolveParams
 from ..result import Result, Status, build_result
-from ..solution import Placement, Route, Solution
+from ..scenario import PetalsParams
+from ..solution import Placement, Route, Solution, with_idle_blocks
+from .petals_rules import petals_block_counts, select_blocks
 
-__all__ = ["PetalsOffline", "petals_offline", "solve_petals",
-           "solve_petals_rr"]
+__all__ = ["METHOD", "METHOD_RR", "PetalsOffline", "petals_offline",
+           "solve_petals", "solve_petals_rr"]
+
+METHOD = "petals-offline"
+METHOD_RR = "petals-offline-rr"
 
 THROUGHPUT_A100 = 770.96  # authors' offline scalar for an A100 (tau = 15/7)
 TAU_A100 = 15 / 7
@@ -85,22 +98,6 @@ class PetalsOffline:
     join_order: tuple[int, ...]
     penalised: int
     unrouted: tuple[str, ...]
-
-
-def _constants(instance: Instance) -> dict:
-    online = instance.extra.get("online", {})
-    if not isinstance(online, Mapping):
-        online = {}
-    d_model = int(online.get("d_model", instance.extra.get("d_model", 14336)))
-    kv = int(online.get("num_kv_groups", 1))
-    tokens = int(online.get("petals_cache_tokens", 4096 if kv == 1
-                            else 16384))
-    return {
-        "cache_gb": math.floor(2 * d_model * tokens * 2 / kv) / 1e9,
-        "reserve_gb": 2 * 2**30 * d_model / 14336 / 1e9,
-        "overhead": float(online.get("petals_hop_overhead_ms", 18.0)),
-        "penalty": float(online.get("petals_penalty_ms", 10_000.0)),
-    }
 
 
 def _raw_rtts(instance: Instance) -> tuple[np.ndarray, np.ndarray | None]:
@@ -148,11 +145,11 @@ def petals_offline(instance: Instance, seed: int = 0,
     ``O(|V_s| L^2 log L + |R| |V_s|^2)``: block selection, then one dense
     Dijkstra per request.
     """
-    k = _constants(instance)
+    k = PetalsParams.from_instance(instance)
     n, L = instance.num_servers, instance.L
     servers = instance.servers
     m = petals_block_counts([s.memory for s in servers], instance.s_m,
-                            k["cache_gb"], k["reserve_gb"], L)
+                            k.cache_gb, k.reserve_gb, L)
     thr = []
     for s in servers:
         given = s.extra.get("petals_throughput")
@@ -189,9 +186,9 @@ def petals_offline(instance: Instance, seed: int = 0,
                         rho = rho_s[u, v]
                     else:
                         rho = rho_c[c, u] + rho_c[c, v]
-                    w = rho / 2 + k["overhead"] + servers[v].tau * kk
+                    w = rho / 2 + k.hop_overhead_ms + servers[v].tau * kk
                     if cap[v] == 0:  # ⚠ exact equality (spec §14.2)
-                        w += k["penalty"]
+                        w += k.penalty_ms
                 W[u][v] = w
             _, path = dijkstra_dense(W, n, n + 1)
             if path is None:
@@ -208,11 +205,14 @@ def petals_offline(instance: Instance, seed: int = 0,
 
 
 def solve_petals(instance: Instance, params: SolveParams) -> Result:
-    """``solve(instance, "petals", params)``: PETALS offline, evaluated.
+    """``solve(instance, "petals-offline", params)``: PETALS offline, evaluated.
 
-    Status ``feasible`` when the evaluator accepts PETALS' routes,
-    ``infeasible`` when they over-commit memory (the evaluator's violations
-    are in the result) or a block is uncovered.  Never ``optimal``.
+    Reads ``params.seed`` (the random join order) and
+    ``params.allow_unused`` (module docstring).  Status ``feasible`` when
+    the evaluator accepts PETALS' routes, ``infeasible`` when they
+    over-commit memory (the evaluator's violations are in the result), a
+    block is uncovered, or an idle server cannot hold its idle block.  Never
+    ``optimal``.
 
     References
     ----------
@@ -226,27 +226,36 @@ def solve_petals(instance: Instance, params: SolveParams) -> Result:
              "penalised_hops": out.penalised}
     if out.unrouted:
         return build_result(
-            instance, None, method="petals", status=Status.INFEASIBLE,
+            instance, None, method=METHOD, status=Status.INFEASIBLE,
             runtime_s=runtime, stats=stats,
             message=f"no chain covers blocks 1..{instance.L} for clients "
                     f"{list(out.unrouted)} (PETALS left a block uncovered)")
     sol = Solution(out.placement, out.routes)
-    res = build_result(instance, sol, method="petals", status=None,
+    if not params.allow_unused:
+        sol = with_idle_blocks(instance, sol)[0]
+    res = build_result(instance, sol, method=METHOD, status=None,
                        runtime_s=runtime, stats=stats,
-                       allow_unused=True)
+                       allow_unused=params.allow_unused)
     if not res.is_feasible():
-        n_mem = sum(1 for v in res.evaluation.violations if v.kind is ViolationKind.MEMORY)
+        n_mem = sum(1 for v in res.evaluation.violations
+                    if v.kind is ViolationKind.MEMORY)
+        message = (f"PETALS' routes over-commit memory on {n_mem} server(s) "
+                   "(PETALS does not check memory; not repaired)" if n_mem
+                   else res.evaluation.violations[0].message)
         res = build_result(
-            instance, sol, method="petals", status=Status.INFEASIBLE,
-            runtime_s=runtime, stats=stats,
-            message=f"PETALS' routes over-commit memory on {n_mem} server(s) "
-                    "(PETALS does not check memory; not repaired)")
+            instance, sol, method=METHOD, status=Status.INFEASIBLE,
+            runtime_s=runtime, stats=stats, message=message,
+            allow_unused=params.allow_unused)
     return res
 
 
 def solve_petals_rr(instance: Instance, params: SolveParams) -> Result:
-    """``solve(instance, "petals-rr", params)``: PETALS' placement, optimal
-    routing (RR-ILP, eq. (19)).
+    """``solve(instance, "petals-offline-rr", params)``: PETALS' placement,
+    optimal routing (RR-ILP, eq. (19)).
+
+    Reads ``seed`` (PETALS' join order), the solver options of the RR-ILP
+    (``solver``, ``time_limit``, ``mip_gap``, ``threads``, ``verbose``) and
+    ``allow_unused`` (idle servers get an idle block after the routing).
 
     The status is ``feasible`` when the re-routing fits in memory (optimal
     *routing* of PETALS' placement -- never an optimum of the BPRR problem,
@@ -254,24 +263,19 @@ def solve_petals_rr(instance: Instance, params: SolveParams) -> Result:
     fits, ``no_solution`` when the solver stopped without one.  The RR-ILP's
     own status and bound are in ``stats``.
     """
-    from ..exact.rr_ilp import route_optimally
-
     t0 = time.perf_counter()
     out = petals_offline(instance, seed=params.seed)
     stats = {"join_order": list(out.join_order),
              "num_blocks": list(out.num_blocks)}
     if out.unrouted:
         return build_result(
-            instance, None, method="petals-rr", status=Status.INFEASIBLE,
+            instance, None, method=METHOD_RR, status=Status.INFEASIBLE,
             runtime_s=time.perf_counter() - t0, stats=stats,
             message="PETALS left a block uncovered: no routing exists")
     petals_sol = Solution(out.placement, out.routes)
     warm = petals_sol if evaluate(instance, petals_sol).feasible else None
-    rr_params = SolveParams(solver=params.solver, time_limit=params.time_limit,
-                            mip_gap=params.mip_gap, threads=params.threads,
-                            seed=params.seed, warm_start=warm,
-                            allow_unused=True, verbose=params.verbose)
-    rr = route_optimally(instance, out.placement, rr_params)
+    rr = route_optimally(instance, out.placement,
+                         dataclasses.replace(params, warm_start=warm))
     stats.update({"rr_status": rr.status.value,
                   "rr_path": rr.stats.get("path"),
                   "rr_bound_avg_per_token_ms":
@@ -281,9 +285,13 @@ def solve_petals_rr(instance: Instance, params: SolveParams) -> Result:
     if rr.solution is None:
         status = Status.INFEASIBLE if rr.status == Status.INFEASIBLE \
             else Status.NO_SOLUTION
-        return build_result(instance, None, method="petals-rr",
+        return build_result(instance, None, method=METHOD_RR,
                             status=status, runtime_s=runtime, stats=stats,
                             solver=rr.solver, message=rr.message)
-    return build_result(instance, rr.solution, method="petals-rr",
+    solution = rr.solution
+    if not params.allow_unused:  # after routing: no route uses the padding
+        solution = with_idle_blocks(instance, solution)[0]
+    return build_result(instance, solution, method=METHOD_RR,
                         status=None, runtime_s=runtime, solver=rr.solver,
-                        stats=stats, message=rr.message)
+                        stats=stats, message=rr.message,
+                        allow_unused=params.allow_unused)
