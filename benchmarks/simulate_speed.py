@@ -26,12 +26,13 @@ import time
 
 import numpy as np
 
+from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.online._sim_kernels import warm_up
 from bprr_opt.online.arrivals import Arrivals, poisson_arrivals
 from bprr_opt.online.cg_bp import cg_bp, design_r
 from bprr_opt.online.petals import petals_policy
+from bprr_opt.online.policies import SimulationResult
 from bprr_opt.online.simulator import simulate
-from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.online.ws_rr import ws_rr_policy
 
 
@@ -62,10 +63,11 @@ def main(argv: list[str] | None = None) -> int:
           f"{'req/s':>9} {'vs ref':>7} {'max conc':>9}  per-token ms")
 
     def row(name, engine, n, sec, rate, ratio, res):
-        m = res.metrics()
+        m = SimulationResult.from_records(name, "authors", res,
+                                          planned_R=None, runtime_s=sec)
         print(f"{name:>7} {engine:>9} {n:>9} {sec:>9.3f} {rate:>9.0f} "
-              f"{ratio:>7.1f} {m['max_concurrency']:>9}  "
-              f"{m['avg_per_token_ms']:.3f}")
+              f"{ratio:>7.1f} {m.max_concurrency:>9}  "
+              f"{m.avg_per_token_ms:.3f}")
 
     for name, pol in policies.items():
         t0 = time.perf_counter()

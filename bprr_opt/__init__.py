@@ -39,7 +39,7 @@ from .solution import (
 )
 from .solve import available_methods, solve
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 __all__ = [
                      "BprrError",

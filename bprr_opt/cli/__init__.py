@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+from .._version import __version__
 from ..errors import BprrError
 from . import (
     bound_cmd,
@@ -50,8 +51,6 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``bprr`` parser with every subcommand of :data:`COMMANDS`."""
-    from .. import __version__
-
     parser = _Parser(
         prog="bprr",
         description="Block placement and request routing for distributed "

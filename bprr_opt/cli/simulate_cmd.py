@@ -13,24 +13,45 @@ import json
 import math
 
 from ..fileio import atomic_write_text
+from ..online.arrivals import trace_arrivals
+from ..online.policies import (
+    ALIASES,
+    PAPER_POLICIES,
+    POLICIES,
+    OnlineRunParams,
+    canonical_policy,
+    draw_run,
+    run_policies,
+)
+from ..params import Engine
+from ..scenario import Settings, load_scenario
 from ._common import positive_float, positive_int
 
 FORMAT = "bprr-simulation/1"
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    from ..online.experiment import ONLINE_METHODS
+def _policy_list() -> str:
+    width = max(len(p) for p in POLICIES)
+    lines = [f"  {p.name:<{width}}  {p.summary}" for p in POLICIES.values()]
+    lines.append("aliases: " + ", ".join(f"{a} (= {n})"
+                                         for a, n in ALIASES.items()))
+    lines.append("all: " + ", ".join(PAPER_POLICIES))
+    return "policies:\n" + "\n".join(lines)
 
+
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "simulate", help="simulate online methods on a scenario",
         description="Simulate online block placement + request routing "
                     "methods on one scenario (bprr generate topology / "
-                    "clustered --variant online) and one arrival sequence.")
+                    "clustered --variant online) and one arrival sequence.",
+        epilog=_policy_list(),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", help="scenario file (bprr-instance/1 with an "
                                     "'online' field)")
     p.add_argument("--algorithm", action="append", default=None,
                    metavar="NAME",
-                   help=f"{' | '.join(ONLINE_METHODS)} | all; repeat or "
+                   help="a policy listed below, or all; repeat or "
                         "comma-separate for several (default cg-bp+ws-rr)")
     p.add_argument("--rate", type=positive_float, default=None,
                    help="Poisson arrival rate in requests per second "
@@ -46,13 +67,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="first trace row to replay (default 0)")
     p.add_argument("--time-scale", type=positive_float, default=1.0,
                    help="stretch the trace's gaps by this factor (default 1)")
-    p.add_argument("--settings", choices=("authors", "equal", "both"),
+    p.add_argument("--settings", choices=(*Settings, "both"),
                    default="authors",
                    help="authors' constants, equal settings for all methods, "
                         "or both (default authors)")
     p.add_argument("--r-design", type=positive_int, default=None,
                    help="impose CG-BP's design load R (default: from the rate)")
-    p.add_argument("--engine", choices=("numba", "reference"), default="numba")
+    p.add_argument("--engine", choices=tuple(Engine), default=Engine.NUMBA)
     p.add_argument("--json", action="store_true",
                    help="print the machine-readable JSON document")
     p.add_argument("-o", "--output", default=None,
@@ -61,50 +82,43 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _methods(raw: list[str] | None) -> list[str]:
-    from ..online.experiment import ONLINE_METHODS, canonical_method
-
     names: list[str] = []
     for item in raw or ["cg-bp+ws-rr"]:
         for name in item.split(","):
             name = name.strip()
             if name == "all":
-                names.extend(ONLINE_METHODS)
+                names.extend(PAPER_POLICIES)
             elif name:
-                names.append(canonical_method(name))
+                names.append(canonical_policy(name))
     return list(dict.fromkeys(names))
 
 
 def run(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from ..online.arrivals import poisson_arrivals, trace_arrivals
-    from ..online.experiment import run_methods
-    from ..scenario import load_scenario
-
     methods = _methods(args.algorithm)
     scen = load_scenario(args.scenario)
-    rng = np.random.default_rng(args.seed)
     rate_s = args.rate
     if args.trace:
-        arrivals = trace_arrivals(args.trace, args.requests,
-                                  start=args.trace_start,
-                                  time_scale=args.time_scale)
+        trace = trace_arrivals(args.trace, args.requests,
+                               start=args.trace_start,
+                               time_scale=args.time_scale)
+        draws = draw_run(scen, args.seed, arrivals=trace)
         source = {"trace": args.trace, "start": args.trace_start,
                   "time_scale": args.time_scale}
     else:
         rate_s = 0.5 if rate_s is None else rate_s
-        arrivals = poisson_arrivals(args.requests, rate_s / 1000.0, rng=rng,
-                                    n_clients=scen.instance.num_clients)
+        draws = draw_run(scen, args.seed, requests=args.requests,
+                         rate_per_ms=rate_s / 1000.0)
         source = {"poisson_rate_per_s": rate_s}
-    order = [int(j) for j in rng.permutation(scen.instance.num_servers)]
-    settings = ["authors", "equal"] if args.settings == "both" \
+    arrivals = draws.arrivals
+    order = list(draws.join_order)
+    settings = list(Settings) if args.settings == "both" \
         else [args.settings]
     rows = []
     for s in settings:
-        rows.extend(run_methods(
-            scen, arrivals, methods, join_order=order,
-            rate_per_ms=None if rate_s is None else rate_s / 1000.0,
-            r_design=args.r_design, settings=s, engine=args.engine))
+        rows.extend(run_policies(scen, arrivals, methods, OnlineRunParams(
+            settings=s, rate_per_ms=None if rate_s is None
+            else rate_s / 1000.0, r_design=args.r_design,
+            join_order=draws.join_order, engine=args.engine)))
     doc = {"format": FORMAT, "scenario": scen.instance.name,
            "requests": len(arrivals), "seed": args.seed, "arrivals": source,
            "join_order": order,

@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .._version import __version__
 from ..errors import BprrError
 from ..instance import instance_from_dict, instance_to_json
 from .kinds import get_kind
 from .spec import InstanceSpec, SpecError, SweepSpec, generator_function
 
 __all__ = ["InstanceItem", "Job", "canonical_json", "expand_instances",
-           "expand_jobs", "job_key", "run_job"]
+           "expand_jobs", "job_key", "make_job", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,32 @@ def _generator_error(ispec: InstanceSpec, kwargs: Mapping[str, Any],
             f"{canonical_json(shown)}: {msg}")
 
 
+def make_job(kind: str, sweep: str, item: InstanceItem, method: str,
+             options: Mapping[str, Any], rep: int = 0) -> Job:
+    """The job running ``method`` of ``kind`` on ``item`` with ``options``.
+
+    ``options["solver"]`` and ``options["seed"]`` (when present) get their
+    own key fields; the other options form ``params``.
+    """
+    solver = options.get("solver") or ""
+    seed = options.get("seed")
+    rest = {k: v for k, v in options.items() if k not in ("solver", "seed")}
+    params = canonical_json(rest)
+    key = job_key(kind, item.hash, method, solver, params, seed, rep,
+                  __version__)
+    return Job(key=key, sweep=sweep, kind=kind, instance_hash=item.hash,
+               instance_name=item.name, method=method, solver=solver,
+               params=params, seed=seed, rep=rep, version=__version__,
+               options=tuple(sorted(options.items())),
+               instance_text=item.text)
+
+
+def instance_item(text: str, name: str, source: Mapping[str, Any]
+                  ) -> InstanceItem:
+    """An :class:`InstanceItem` of an instance document ``text``."""
+    return InstanceItem(sha256(text), name, canonical_json(source), text)
+
+
 def expand_jobs(spec: SweepSpec,
                 instances: list[InstanceItem] | None = None) -> list[Job]:
     """Expand ``spec`` into its jobs, in a fixed order, duplicates merged.
@@ -194,8 +221,6 @@ def expand_jobs(spec: SweepSpec,
     SpecError
         As :func:`expand_instances`.
     """
-    from .. import __version__
-
     items = expand_instances(spec) if instances is None else instances
     jobs: dict[str, Job] = {}
     for item in items:
@@ -204,22 +229,10 @@ def expand_jobs(spec: SweepSpec,
             for method in grid.methods:
                 for combo in itertools.product(*(v for _, v in grid.axes)):
                     opts = dict(zip(names, combo))
-                    solver = opts.get("solver") or ""
-                    seed = opts.get("seed")
-                    rest = {k: v for k, v in opts.items()
-                            if k not in ("solver", "seed")}
-                    params = canonical_json(rest)
                     for rep in range(spec.repetitions):
-                        key = job_key(spec.kind, item.hash, method, solver,
-                                      params, seed, rep, __version__)
-                        jobs.setdefault(key, Job(
-                            key=key, sweep=spec.name, kind=spec.kind,
-                            instance_hash=item.hash,
-                            instance_name=item.name, method=method,
-                            solver=solver, params=params, seed=seed, rep=rep,
-                            version=__version__,
-                            options=tuple(sorted(opts.items())),
-                            instance_text=item.text))
+                        job = make_job(spec.kind, spec.name, item, method,
+                                       opts, rep)
+                        jobs.setdefault(job.key, job)
     return list(jobs.values())
 
 

@@ -2,52 +2,48 @@
 
 A kind is a :class:`JobKind`: a pure function ``run(instance, method,
 options) -> Outcome`` plus the grid axes it accepts.  The registry
-:data:`KINDS` maps a kind name to the ``"module:attribute"`` of its
-:class:`JobKind`, imported on first use (in the driver *and* in every worker
-process, which is why it is an import path and not an object).  Two exist:
-``solve`` (this module) and ``simulate`` (:mod:`bprr_opt.online.sweep_kind`).
+:data:`KINDS` maps a kind name to its :class:`JobKind` (workers find a job's
+kind there by the name the job carries).  Three exist:
 
-Adding a kind takes one small module and one registry line, e.g. (a sketch
-of how ``simulate`` is plugged in)::
+``solve``
+    one offline method (:func:`bprr_opt.solve.solve`) on the instance;
+``simulate``
+    one online policy on the instance's scenario, arrivals and join order
+    drawn from the job's seed (:func:`bprr_opt.online.policies.draw_run`);
+``replicate``
+    one Monte-Carlo replicate of a grid point of the paper's tables, every
+    policy under every setting (:func:`bprr_opt.experiments.replicates.
+    run_point`); made by :func:`bprr_opt.experiments.grid_runs.run_grid`,
+    not by specs.
 
-    # bprr_opt/online/sweep_kind.py
-    def run_simulate(instance, method, options):
-        t0 = time.perf_counter()
-        metrics = simulate(instance, policy=method, **options)
-        return Outcome(status="feasible", value=metrics.mean_per_token_ms,
-                       runtime_s=time.perf_counter() - t0,
-                       feasible=True, stats=metrics.as_dict())
-
-    SIMULATE = JobKind(
-        name="simulate", run=run_simulate,
-        methods=lambda: ["cg-bp+ws-rr", "petals"],
-        axes={"arrival_rates": Axis("arrival_rate", "number", 5e-4),
-              "seeds": Axis("seed", "int", 0)})
-
-    # bprr_opt/experiments/kinds.py
-    KINDS["simulate"] = "bprr_opt.online.sweep_kind:SIMULATE"
-
-A sweep spec with ``kind: simulate`` then accepts ``grid.arrival_rates``,
-stores one row per job with ``value`` = the simulated metric, and the
-store, report and plots work unchanged.  ``run`` must be a module-level
-function (workers import it) and must not write anything itself: the driver
-alone writes the store.
+Adding a kind takes one function and one :class:`JobKind` record in
+:data:`KINDS`.  ``run`` must be a module-level function (workers import
+it) and must not write anything itself: the driver alone writes the store.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..instance import Instance
+from ..instance import Instance, instance_to_json
+from ..online.policies import (
+    POLICIES,
+    OnlineRunParams,
+    draw_run,
+    run_policy,
+)
 from ..params import SolveParams
+from ..scenario import Settings, scenario_from_instance
 from ..solve import ALIASES, METHODS, solve
+from .grids import GridPoint
+from .replicates import check_settings, point_draws, run_point
 
-__all__ = ["KINDS", "SOLVE", "Axis", "JobKind", "Outcome", "get_kind",
+__all__ = ["KINDS", "REPLICATE", "SIMULATE", "SOLVE", "Axis", "JobKind",
+           "Outcome", "get_kind", "run_replicate_job", "run_simulate",
            "run_solve"]
 
 
@@ -121,6 +117,8 @@ class JobKind:
     check
         Validates one value of an option, ``check(name, value)``; raises
         ``ValueError("<name>: <problem>")``.  Default: accept.
+    in_specs
+        Whether a sweep spec may name the kind.  Default True.
     """
 
     name: str
@@ -128,6 +126,7 @@ class JobKind:
     methods: Callable[[], Sequence[str]]
     axes: Mapping[str, Axis]
     check: Callable[[str, Any], None] | None = None
+    in_specs: bool = True
 
 
 # -- the ``solve`` kind ---------------------------------------------------------
@@ -185,20 +184,114 @@ _SOLVE_AXES = {
 SOLVE = JobKind(name="solve", run=run_solve, methods=_solve_methods,
                 axes=_SOLVE_AXES, check=_solve_check)
 
-# kind name -> "module:attribute" of its JobKind (imported on first use).
-KINDS: dict[str, str] = {
-    "solve": "bprr_opt.experiments.kinds:SOLVE",
-    "simulate": "bprr_opt.online.sweep_kind:SIMULATE",
-}
+# -- the ``simulate`` kind -------------------------------------------------------
+
+def run_simulate(instance: Instance, method: str,
+                 options: Mapping[str, Any]) -> Outcome:
+    """Simulate policy ``method`` on ``instance``'s scenario.
+
+    ``options``: ``rate`` (requests per second), ``requests``, ``settings``
+    (``"authors"`` or ``"equal"``), ``r_design`` (``None``: spec §4 rule)
+    and ``seed``, from which :func:`~bprr_opt.online.policies.draw_run`
+    draws the arrivals (each request's client uniformly when the scenario
+    has several) and PETALS' join order.  The job's value is the mean
+    per-token time over all tokens, the other metrics go to the stats; its
+    verdict is :meth:`~bprr_opt.online.simulator.SimulationRecords.
+    violations`: every chain obeys the block rule (the evaluator's) and
+    running sessions never exceed a server's slot pool.  Example spec:
+    ``examples/sweeps/online.yaml``.
+    """
+    scen = scenario_from_instance(instance)
+    rate_per_ms = float(options["rate"]) / 1000.0
+    draws = draw_run(scen, int(options["seed"]),
+                     requests=int(options["requests"]),
+                     rate_per_ms=rate_per_ms)
+    m = run_policy(scen, draws.arrivals, method, OnlineRunParams(
+        settings=options["settings"], rate_per_ms=rate_per_ms,
+        r_design=options["r_design"], join_order=draws.join_order))
+    problems = m.records.violations(instance)
+    return Outcome(status="feasible" if not problems else "error",
+                   value=m.avg_per_token_ms, runtime_s=m.runtime_s,
+                   feasible=not problems,
+                   message=problems[0] if problems else
+                   f"{m.requests} requests simulated",
+                   stats=m.to_dict())
+
+
+def _simulate_check(name: str, value: Any) -> None:
+    if name == "settings" and value not in tuple(Settings):
+        raise ValueError(f"settings: must be one of {', '.join(Settings)}, "
+                         f"got {value!r}")
+    if name == "rate" and not value > 0:
+        raise ValueError(f"rate: must be > 0 requests/s, got {value!r}")
+    if name == "requests" and value < 1:
+        raise ValueError(f"requests: must be >= 1, got {value!r}")
+    if name == "r_design" and value is not None and value < 1:
+        raise ValueError(f"r_design: must be >= 1, got {value!r}")
+
+
+SIMULATE = JobKind(
+    name="simulate", run=run_simulate, methods=lambda: list(POLICIES),
+    axes={"rates": Axis("rate", "number", 0.5),
+          "requests": Axis("requests", "int", 100),
+          "settings": Axis("settings", "str", "authors"),
+          "r_designs": Axis("r_design", "int|null", None),
+          "seeds": Axis("seed", "int", 0)},
+    check=_simulate_check)
+
+
+# -- the ``replicate`` kind ------------------------------------------------------
+
+REPLICATE_METHOD = "replicate"
+
+
+def replicate_point(options: Mapping[str, Any]) -> GridPoint:
+    """The grid point a replicate job's options describe."""
+    return GridPoint(options["scenario"], options["rate_per_ms"],
+                     options["l_max"], options["n_servers"])
+
+
+def run_replicate_job(instance: Instance, method: str,
+                      options: Mapping[str, Any]) -> Outcome:
+    """Run one replicate of a grid point (:func:`~.replicates.run_point`).
+
+    ``options``: the point (``scenario``, ``rate_per_ms``, ``l_max``,
+    ``n_servers``), ``requests``, ``seed``, ``methods`` and ``settings``.
+    ``instance`` is the scenario the seed draws (checked, so a job always
+    runs on the instance it names).  The records go to the result as
+    ``{"columns": [...], "rows": [[...], ...]}`` (stored JSON sorts mapping
+    keys; lists keep the records' column order).
+    """
+    point = replicate_point(options)
+    scen, _, _ = point_draws(point, int(options["seed"]),
+                             int(options["requests"]))
+    if instance_to_json(scen.to_instance()) != instance_to_json(instance):
+        raise ValueError("instance: not the scenario this replicate draws")
+    records = run_point(point, int(options["seed"]),
+                        requests=int(options["requests"]),
+                        methods=list(options["methods"]),
+                        settings=check_settings(options["settings"]))
+    columns = list(records[0]) if records else []
+    return Outcome(status="feasible", message=f"{len(records)} runs",
+                   result={"columns": columns,
+                           "rows": [[r[c] for c in columns]
+                                    for r in records]})
+
+
+REPLICATE = JobKind(
+    name="replicate", run=run_replicate_job,
+    methods=lambda: [REPLICATE_METHOD], axes={}, in_specs=False)
+
+
+KINDS: dict[str, JobKind] = {k.name: k for k in (SOLVE, SIMULATE, REPLICATE)}
 
 
 def get_kind(name: str) -> JobKind:
-    """Import and return the :class:`JobKind` registered as ``name``.
+    """Return the :class:`JobKind` registered as ``name``.
 
     Raises
     ------
     KeyError
         If ``name`` is not in :data:`KINDS`.
     """
-    module, attr = KINDS[name].split(":")
-    return getattr(importlib.import_module(module), attr)
+    return KINDS[name]

@@ -28,8 +28,9 @@ from typing import Any, Protocol
 from .jobs import InstanceItem, Job, failure_row, run_job
 from .store import ResultStore
 
-__all__ = ["Backend", "DaskBackend", "ProcessPoolBackend", "SweepCallbacks",
-           "SweepSummary", "make_backend", "run_sweep"]
+__all__ = ["Backend", "DaskBackend", "InProcessBackend",
+           "ProcessPoolBackend", "SweepCallbacks", "SweepSummary",
+           "make_backend", "run_sweep"]
 
 WORKER_DIED = ("WorkerDied: the worker process terminated abruptly "
                "(killed, out of memory or crashed)")
@@ -52,6 +53,30 @@ class Backend(Protocol):
 def _error_text(exc: BaseException) -> str:
     msg = str(exc).splitlines()[0] if str(exc) else ""
     return f"{type(exc).__name__}: {msg}".rstrip(": ")
+
+
+class InProcessBackend:
+    """Run the jobs one after another in this process, in the given order.
+
+    For small grids and notebooks: no worker start-up, the same rows as
+    the pool backends.
+    """
+
+    name = "in-process"
+
+    def __init__(self, function: Callable[[Job], dict[str, Any]] = run_job
+                 ) -> None:
+        self.function = function
+
+    def __enter__(self) -> InProcessBackend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def map_unordered(self, jobs: Sequence[Job]) -> Iterator[dict[str, Any]]:
+        for job in jobs:
+            yield self.function(job)
 
 
 class ProcessPoolBackend:

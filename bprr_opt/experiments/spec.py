@@ -173,9 +173,10 @@ def spec_from_dict(doc: Any, *, base_dir: str | Path = ".",
         raise SpecError(f"description: must be a string, got "
                         f"{_show(description)}")
     kind_name = doc.get("kind", "solve")
-    if kind_name not in KINDS:
+    in_specs = sorted(k for k, v in KINDS.items() if v.in_specs)
+    if kind_name not in in_specs:
         raise SpecError(f"kind: unknown job kind {_show(kind_name)} (choose "
-                        f"from {', '.join(sorted(KINDS))})")
+                        f"from {', '.join(in_specs)})")
     kind = get_kind(kind_name)
     reps = doc.get("repetitions", 1)
     if not _is_int(reps) or reps < 1:

@@ -1,69 +1,63 @@
 """Online setting: simulator, CG-BP + WS-RR, PETALS online and its ablations.
 
-See ``shared/spec/online-and-simulator.md`` and the README's online section.
-The main entry points are re-exported here.
+See ``shared/spec/online-and-simulator.md``.  Every policy runs through
+:func:`~bprr_opt.online.policies.run_policy` /
+:func:`~bprr_opt.online.policies.run_policies` and returns one
+:class:`~bprr_opt.online.policies.SimulationResult`; the main entry points
+are re-exported here.
 """
 
 from .arrivals import Arrivals, poisson_arrivals, trace_arrivals
-from .cg_bp import CGBPPlacement, DesignR, cg_bp, design_r
-from .experiment import (
-    ONLINE_METHODS,
-    MethodMetrics,
-    ReplicateConfig,
-    ReplicateResult,
-    run_methods,
-    run_replicate,
-)
-from .petals import PETALS_VARIANTS, petals_policy, run_petals
-from ..scenario import (
-    OnlineParams,
-    Scenario,
-    load_scenario,
-    save_scenario,
-    scenario_from_instance,
-)
-from .simulator import (
-    OnlinePolicy,
+from .cg_bp import CGBPPlacement, DesignR, allocation_aware_r, cg_bp, design_r
+from .petals import PetalsVariant, petals_policy
+from .policies import (
+    PAPER_POLICIES,
+    POLICIES,
+    Draws,
+    OnlineRunParams,
+    Policy,
     SimulationResult,
+    draw_run,
+    run_policies,
+    run_policy,
+)
+from .policy import Family, OnlinePolicy, RoutingRule
+from .simulator import (
+    OnlineState,
+    SimulationRecords,
     backoff,
     simulate,
     simulate_reference,
 )
-from ..generators.clustered import clustered_scenario
-from ..generators.topology import load_topology, raw_rtt_matrix, topology_scenario
-from .ws_rr import run_proposed, ws_rr_policy
+from .ws_rr import ws_rr_policy
 
 __all__ = [
-    "ONLINE_METHODS",
-    "PETALS_VARIANTS",
+    "PAPER_POLICIES",
+    "POLICIES",
     "Arrivals",
     "CGBPPlacement",
     "DesignR",
-    "MethodMetrics",
-    "OnlineParams",
+    "Draws",
+    "Family",
     "OnlinePolicy",
-    "ReplicateConfig",
-    "ReplicateResult",
-    "Scenario",
+    "OnlineRunParams",
+    "OnlineState",
+    "PetalsVariant",
+    "Policy",
+    "RoutingRule",
+    "SimulationRecords",
     "SimulationResult",
+    "allocation_aware_r",
     "backoff",
     "cg_bp",
-    "clustered_scenario",
     "design_r",
-    "load_scenario",
-    "load_topology",
+    "draw_run",
     "petals_policy",
     "poisson_arrivals",
-    "raw_rtt_matrix",
-    "run_methods",
-    "run_petals",
-    "run_proposed",
-    "run_replicate",
-    "save_scenario",
-    "scenario_from_instance",
+    "run_policies",
+    "run_policy",
     "simulate",
     "simulate_reference",
-    "topology_scenario",
     "trace_arrivals",
     "ws_rr_policy",
 ]

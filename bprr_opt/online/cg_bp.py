@@ -40,10 +40,11 @@ from ..heuristics.cg_bprr import greedy_placement, max_provisionable_r
 from ..heuristics.theorem35 import theorem35_bound
 from ..solution import Placement
 from ..scenario import Scenario
-from .simulator import static_costs
+from .ws_rr import static_costs
 from ..generators.topology import matlab_round
 
-__all__ = ["CGBPPlacement", "DesignR", "cg_bp", "design_r"]
+__all__ = ["CGBPPlacement", "DesignR", "allocation_aware_r", "cg_bp",
+           "design_r"]
 
 
 @dataclass(frozen=True)
@@ -173,3 +174,32 @@ def design_r(scenario: Scenario, rate_per_ms: float, *,
     # would fail there; it only happens for rates -> 0)
     R = max(1, min(matlab_round(mu + num_std * math.sqrt(mu)), R_max))
     return DesignR(T1, mu, R, R_max)
+
+
+def allocation_aware_r(scenario: Scenario, rate_per_ms: float) -> int:
+    """CG-BP's design load when Little's law counts the allocation delay.
+
+    The authors' rule (spec §4) sizes ``R = round(mu + sqrt(mu))`` from
+    ``mu = lambda T1`` where ``T1`` leaves out the allocation delay ``A``
+    that every request is charged (⚠ spec §14.13).  This variant uses
+    ``mu = lambda (T1 + A)`` with the proposed method's ``A``, the same
+    rounding and cap ``R_max``, and then lowers ``R`` to the largest value
+    for which CG-BP succeeds (``R_max`` only bounds the total memory; with
+    few servers CG-BP can fail below it).
+
+    Notes
+    -----
+    ``mu`` is obtained from the authors' rule at the rate
+    ``lambda (T1 + A) / T1``.  A diagnostic variant used to explain the
+    equal-settings results, not a method of the paper.
+    """
+    d = design_r(scenario, rate_per_ms)
+    A = scenario.params.allocation_delay_proposed_ms
+    R = design_r(scenario, rate_per_ms * (d.T1_ms + A) / d.T1_ms).R
+    while R > d.R:
+        try:
+            cg_bp(scenario, R)
+            break
+        except InfeasibleError:
+            R -= 1
+    return R

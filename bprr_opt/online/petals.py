@@ -29,9 +29,8 @@ References
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -39,30 +38,28 @@ from ..chains.hops import HopGraph, hop_graph
 from ..errors import InstanceError
 from ..heuristics.petals_rules import petals_block_counts, select_blocks
 from ..numerics import floor_div
-from ..scenario import Scenario
-from ..solution import Placement
-from .arrivals import Arrivals
+from ..scenario import CacheModel, Scenario
 from .cg_bp import CGBPPlacement
-from .simulator import (
-    OnlinePolicy,
-    OnlineState,
-    SimulationResult,
-    simulate,
-    static_costs,
-)
-from .ws_rr import free_slot_pool
+from .policy import Family, OnlinePolicy, RoutingRule
+from .simulator import OnlineState
+from .ws_rr import free_slot_pool, static_costs
 
 __all__ = [
-    "PETALS_VARIANTS",
-    "PetalsRun",
+    "PetalsVariant",
     "milp_router",
     "petals_graph_costs",
     "petals_policy",
     "petals_throughput",
-    "run_petals",
 ]
 
-PETALS_VARIANTS = ("petals", "opt-order", "opt-num", "opt-rr")
+
+class PetalsVariant(StrEnum):
+    """PETALS and its ablations (spec §8.7)."""
+
+    PETALS = "petals"
+    OPT_ORDER = "opt-order"  # CG-BP's visiting order as join order
+    OPT_NUM = "opt-num"  # CG-BP's block counts, all free memory for caches
+    OPT_RR = "opt-rr"  # PETALS' placement, a MILP routes each request
 
 
 def petals_throughput(scenario: Scenario, num_blocks: Sequence[int]
@@ -113,7 +110,8 @@ def _reserved_pool(scenario: Scenario, m: Sequence[int]) -> np.ndarray:
     return np.array([floor_div(mj * ch, s_c) for mj in m], np.int64)
 
 
-def petals_policy(scenario: Scenario, variant: str, join_order: Sequence[int],
+def petals_policy(scenario: Scenario, variant: PetalsVariant | str,
+                  join_order: Sequence[int],
                   cgbp: CGBPPlacement | None = None) -> OnlinePolicy:
     """The online policy of PETALS or one of its ablations (spec §8.7).
 
@@ -136,9 +134,10 @@ def petals_policy(scenario: Scenario, variant: str, join_order: Sequence[int],
         ``routing="petals"`` (or ``"milp"`` for ``opt-rr``), charged with
         ``A_petals``.
     """
-    if variant not in PETALS_VARIANTS:
-        raise ValueError(f"variant: must be one of {', '.join(PETALS_VARIANTS)}"
+    if variant not in tuple(PetalsVariant):
+        raise ValueError(f"variant: must be one of {', '.join(PetalsVariant)}"
                          f", got {variant!r}")
+    variant = PetalsVariant(variant)
     inst = scenario.instance
     p = scenario.params
     L = inst.L
@@ -156,7 +155,7 @@ def petals_policy(scenario: Scenario, variant: str, join_order: Sequence[int],
         order += [j for j in range(inst.num_servers) if j not in set(order)]
     thr = petals_throughput(scenario, m)
     placement = select_blocks(m, thr, order, L)
-    free = variant == "opt-num" or p.petals_cache_model == "free"
+    free = variant == "opt-num" or p.petals_cache_model == CacheModel.FREE
     if free:
         pool = free_slot_pool(scenario, placement)
         cap = np.array([floor_div(s.memory - mj * inst.s_m, mj * inst.s_c)
@@ -169,14 +168,14 @@ def petals_policy(scenario: Scenario, variant: str, join_order: Sequence[int],
     g = hop_graph(placement, L)
     if variant == "opt-rr":
         g = g.with_cost(static_costs(inst, g, p.last_hop_ms))
-        routing = "milp"
+        routing = RoutingRule.MILP
     else:
         g = g.with_cost(petals_graph_costs(scenario, g))
-        routing = "petals"
+        routing = RoutingRule.PETALS
     return OnlinePolicy(
-        method=variant, family="petals", placement=placement,
+        method=str(variant), family=Family.PETALS, placement=placement,
         slot_pool=pool, routing=routing, graph=g,
-        allocation_delay_ms=p.allocation_delay_ms("petals"),
+        allocation_delay_ms=p.allocation_delay_ms(Family.PETALS),
         initial_delay_ms=p.initial_delay_ms,
         backoff_first_ms=p.backoff_first_ms, backoff_cap_ms=p.backoff_cap_ms,
         session_capacity=cap, penalty_ms=p.petals_penalty_ms,
@@ -282,36 +281,3 @@ def milp_router(policy: OnlinePolicy, state: OnlineState, t: float,
             chain.append(nxt)
         u = nxt
     return chain, obj
-
-
-@dataclass(frozen=True)
-class PetalsRun:
-    """One PETALS-family run: its policy (placement) and the simulation."""
-
-    policy: OnlinePolicy
-    result: SimulationResult
-    runtime_s: float
-
-
-def run_petals(scenario: Scenario, arrivals: Arrivals, variant: str = "petals",
-               join_order: Sequence[int] | None = None, *,
-               cgbp: CGBPPlacement | None = None,
-               engine: str = "numba") -> PetalsRun:
-    """Place and simulate PETALS or an ablation on ``arrivals``.
-
-    ``runtime_s`` covers the placement and the whole simulation (one MILP per
-    request for ``opt-rr``), JIT compilation excluded.  ``join_order``
-    defaults to the server indices in order.
-    """
-    if engine == "numba":
-        from ._sim_kernels import warm_up
-
-        warm_up()
-    if join_order is None:
-        join_order = range(scenario.instance.num_servers)
-    t0 = time.perf_counter()
-    policy = petals_policy(scenario, variant, join_order, cgbp)
-    router = milp_router if policy.routing == "milp" else None
-    res = simulate(scenario.instance, policy, arrivals, engine=engine,
-                   router=router)
-    return PetalsRun(policy, res, time.perf_counter() - t0)

@@ -58,25 +58,26 @@ from typing import Any
 import numpy as np
 
 from ..chains.dijkstra import dijkstra_dense
-from ..chains.hops import HopGraph
 from ..errors import InfeasibleError
 from ..instance import Instance
 from ..solution import Placement, Route, Solution
+from ..evaluate import route_blocks
+from ..params import Engine
+from . import _sim_kernels as K
 from .arrivals import Arrivals
+from .policy import OnlinePolicy, RoutingRule
 
 __all__ = [
-    "ENGINES",
-    "OnlinePolicy",
     "OnlineState",
-    "SimulationResult",
+    "Router",
+    "SimulationRecords",
     "backoff",
+    "chain_blocks",
+    "prefill_arrays",
     "simulate",
     "simulate_reference",
-    "static_costs",
 ]
 
-ENGINES = ("numba", "reference")
-ROUTINGS = ("ws-rr", "petals", "milp")
 
 
 def backoff(W: float, first_ms: float = 1000.0, cap_ms: float = 60_000.0
@@ -99,8 +100,10 @@ def backoff(W: float, first_ms: float = 1000.0, cap_ms: float = 60_000.0
     return total
 
 
-def _prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
-                                             np.ndarray, np.ndarray]:
+def prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
+                                            np.ndarray, np.ndarray]:
+    """``(t, t^I, tau, tau^I)``; without prefill data ``t^I = t``,
+    ``tau^I = tau`` (the first token costs a decode step)."""
     arr = inst.to_arrays()
     rtt, tau = arr.rtt, arr.tau
     if inst.has_prefill:
@@ -108,88 +111,13 @@ def _prefill_arrays(inst: Instance) -> tuple[np.ndarray, np.ndarray,
     return rtt, rtt.copy(), tau, tau.copy()
 
 
-def static_costs(inst: Instance, graph: HopGraph,
-                 last_hop_ms: float) -> np.ndarray:
-    """WS-RR's static edge costs ``G[c, e]`` (spec §7), without waiting.
-
-    Into server ``j`` with ``k`` blocks:
-    ``[t^I_cj + (l_max - 1) t_cj] + [tau^I_j + (l_max - 1) tau_j] k``;
-    into the sink: ``last_hop_ms`` (``delta``).
-    """
-    rtt, rtt_p, tau, tau_p = _prefill_arrays(inst)
-    lm1 = inst.l_max - 1
-    n = graph.n
-    C = rtt.shape[0]
-    cost = np.empty((C, graph.num_edges))
-    for e in range(graph.num_edges):
-        v = int(graph.head[e])
-        if v == n + 1:
-            cost[:, e] = last_hop_ms
-        else:
-            k = int(graph.blocks[e])
-            cost[:, e] = (rtt_p[:, v] + lm1 * rtt[:, v]) \
-                + (tau_p[v] + lm1 * tau[v]) * k
-    return cost
-
-
 # ---------------------------------------------------------------------------
-# what to simulate, and what comes out
+# what comes out
 # ---------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class OnlinePolicy:
-    """A placement, its routing rule and the charging constants of a method.
-
-    Attributes
-    ----------
-    method
-        Label (``"cg-bp+ws-rr"``, ``"petals"``, ``"opt-order"``, ...).
-    family
-        ``"proposed"`` or ``"petals"`` (selects the allocation delay).
-    placement
-        Block placement (``first_block`` 1-based).
-    slot_pool
-        ``N_j`` block-cache slots per server.
-    routing
-        ``"ws-rr"`` (waiting-penalised costs), ``"petals"`` (PETALS' latency
-        graph with the no-cache penalty) or ``"milp"`` (Opt RR, reference
-        engine only).
-    graph
-        The routing DAG with the static cost of each edge per client.
-    session_capacity
-        PETALS' per-server session capacity (penalty iff ``cap - n_j == 0``);
-        unused by the other routings.
-    penalty_ms
-        PETALS' penalty ``P``.
-    allocation_delay_ms, initial_delay_ms, backoff_first_ms, backoff_cap_ms
-        ``A``, ``D_0`` and the backoff steps.
-    stats
-        Method facts (planned ``R``, join order, block counts, ...).
-    """
-
-    method: str
-    family: str
-    placement: Placement
-    slot_pool: np.ndarray
-    routing: str
-    graph: HopGraph
-    allocation_delay_ms: float
-    initial_delay_ms: float
-    backoff_first_ms: float = 1000.0
-    backoff_cap_ms: float = 60_000.0
-    session_capacity: np.ndarray | None = None
-    penalty_ms: float = 0.0
-    stats: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        if self.routing not in ROUTINGS:
-            raise ValueError(f"routing: must be one of {', '.join(ROUTINGS)}, "
-                             f"got {self.routing!r}")
-
-
-@dataclass(frozen=True)
-class SimulationResult:
-    """Per-request records of one simulated method (times in ms).
+class SimulationRecords:
+    """Per-request records of one simulation (times in ms).
 
     Attributes
     ----------
@@ -232,7 +160,7 @@ class SimulationResult:
     path_cost: np.ndarray
     concurrency: np.ndarray
     runtime_s: float
-    engine: str
+    engine: Engine
 
     @property
     def num_requests(self) -> int:
@@ -258,33 +186,6 @@ class SimulationResult:
         """When each session starts running: ``arrival + B(W_r)``."""
         return self.arrival + self.waiting
 
-    def metrics(self) -> dict[str, float]:
-        """The paper's metrics (spec §13).
-
-        ``avg_per_token_ms`` = ``sum_r completion_r / (N l_max)`` (all tokens,
-        waiting, ``D_0``, ``A`` and prefill included); ``avg_ttft_ms``;
-        ``avg_remaining_token_ms`` = ``(avg_per_token l_max - avg_ttft) /
-        (l_max - 1)``; ``avg_waiting_ms`` = mean ``B(W_r)``;
-        ``max_concurrency``.
-        """
-        N = self.num_requests
-        if N == 0:
-            nan = math.nan
-            return {"requests": 0, "avg_per_token_ms": nan, "avg_ttft_ms": nan,
-                    "avg_remaining_token_ms": nan, "avg_waiting_ms": nan,
-                    "avg_raw_wait_ms": nan, "max_concurrency": 0}
-        lm = self.l_max
-        apt = float(self.completion.sum()) / (N * lm)
-        ttft = float(self.ttft.mean())
-        rem = (apt * lm - ttft) / (lm - 1) if lm > 1 else math.nan
-        return {"requests": N,
-                "avg_per_token_ms": apt,
-                "avg_ttft_ms": ttft,
-                "avg_remaining_token_ms": rem,
-                "avg_waiting_ms": float(self.waiting.mean()),
-                "avg_raw_wait_ms": float(self.wait_raw.mean()),
-                "max_concurrency": int(self.concurrency.max())}
-
     def violations(self, instance: Instance) -> list[str]:
         """Check the run against the model; an empty list means valid.
 
@@ -295,8 +196,6 @@ class SimulationResult:
         the slot pool ``N_j``.  (Slots booked by waiting requests may exceed
         it in the authors' model, spec §14.4; running ones may not.)
         """
-        from ..evaluate import route_blocks
-
         pl = self.policy.placement
         out: list[str] = []
         for r, (chain, blocks) in enumerate(zip(self.chains, self.blocks)):
@@ -407,7 +306,7 @@ def _dense_router(policy: OnlinePolicy, state: OnlineState, t: float,
         u, v, k = int(g.tail[e]), int(g.head[e]), int(g.blocks[e])
         w = float(g.cost[c, e])
         if v < n:
-            if policy.routing == "ws-rr":
+            if policy.routing is RoutingRule.WS_RR:
                 ts = state.earliest_start(v, k, t)
                 if ts == math.inf:
                     continue  # can never hold k slots: not an edge
@@ -423,7 +322,7 @@ def _dense_router(policy: OnlinePolicy, state: OnlineState, t: float,
 
 def simulate_reference(instance: Instance, policy: OnlinePolicy,
                        arrivals: Arrivals,
-                       router: Router | None = None) -> SimulationResult:
+                       router: Router | None = None) -> SimulationRecords:
     """Simulate ``policy`` on ``arrivals`` with the plain-Python engine.
 
     ``router(policy, state, t, client) -> (chain, path_cost)`` chooses each
@@ -438,11 +337,11 @@ def simulate_reference(instance: Instance, policy: OnlinePolicy,
         server has.
     """
     if router is None:
-        if policy.routing == "milp":
+        if policy.routing is RoutingRule.MILP:
             raise ValueError("routing 'milp' needs an explicit router")
         router = _dense_router
     t0 = time.perf_counter()
-    rtt, rtt_p, tau, tau_p = _prefill_arrays(instance)
+    rtt, rtt_p, tau, tau_p = prefill_arrays(instance)
     lm1 = instance.l_max - 1
     A, D0 = policy.allocation_delay_ms, policy.initial_delay_ms
     state = OnlineState(policy.slot_pool)
@@ -494,13 +393,13 @@ def simulate_reference(instance: Instance, policy: OnlinePolicy,
     for r, (ch, ks) in enumerate(zip(chains, blocks_all)):
         chain_m[r, :len(ch)] = ch
         blk_m[r, :len(ks)] = ks
-    return SimulationResult(
+    return SimulationRecords(
         policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
         client=arrivals.clients.copy(), chain_matrix=chain_m,
         block_matrix=blk_m,
         hops=np.array([len(ch) for ch in chains], np.int64),
         concurrency=conc,
-        runtime_s=time.perf_counter() - t0, engine="reference", **out)
+        runtime_s=time.perf_counter() - t0, engine=Engine.REFERENCE, **out)
 
 
 # ---------------------------------------------------------------------------
@@ -518,8 +417,8 @@ def _rows(matrix: np.ndarray, hops: np.ndarray) -> tuple[tuple[int, ...],
 
 
 def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
-             engine: str = "numba",
-             router: Router | None = None) -> SimulationResult:
+             engine: Engine | str = Engine.NUMBA,
+             router: Router | None = None) -> SimulationRecords:
     """Simulate ``policy`` on ``arrivals`` (spec §6).
 
     Parameters
@@ -554,17 +453,16 @@ def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
     sessions sorted by completion time, so expiring and ``tau_j`` are scans
     of short prefixes).
     """
-    if engine not in ENGINES:
-        raise ValueError(f"engine: must be one of {', '.join(ENGINES)}, got "
+    if engine not in tuple(Engine):
+        raise ValueError(f"engine: must be one of {', '.join(Engine)}, got "
                          f"{engine!r}")
-    if engine == "reference" or router is not None or policy.routing == "milp":
+    if engine == Engine.REFERENCE or router is not None \
+            or policy.routing is RoutingRule.MILP:
         return simulate_reference(instance, policy, arrivals, router)
-    from . import _sim_kernels as K
-
     K.warm_up()
-    rtt, rtt_p, tau, tau_p = _prefill_arrays(instance)
+    rtt, rtt_p, tau, tau_p = prefill_arrays(instance)
     g = policy.graph
-    mode = 0 if policy.routing == "ws-rr" else 1
+    mode = 0 if policy.routing is RoutingRule.WS_RR else 1
     cap = (np.zeros(g.n, np.int64) if policy.session_capacity is None
            else np.asarray(policy.session_capacity, np.int64))
     a = np.asarray(policy.placement.first_block, np.int64)
@@ -587,11 +485,11 @@ def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
         raise InfeasibleError(f"request {bad}: its chain needs more cache "
                               f"slots than a server has ({policy.method})")
     width = int(hops.max()) if hops.size else 0
-    return SimulationResult(
+    return SimulationRecords(
         policy=policy, l_max=instance.l_max, arrival=arrivals.times.copy(),
         client=arrivals.clients.copy(),
         chain_matrix=np.ascontiguousarray(chain_m[:, :width]),
         block_matrix=np.ascontiguousarray(blk_m[:, :width]), hops=hops,
         wait_raw=W, waiting=B, ttft=ttft, completion=comp, prefill=pre,
         decode=dec, path_cost=cost, concurrency=conc, runtime_s=runtime,
-        engine="numba")
+        engine=Engine.NUMBA)

@@ -24,25 +24,42 @@ References
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
 import numpy as np
 
-from ..chains.hops import hop_graph
+from ..chains.hops import HopGraph, hop_graph
+from ..instance import Instance
 from ..numerics import floor_div
-from ..solution import Placement
-from .arrivals import Arrivals
-from .cg_bp import CGBPPlacement, DesignR, cg_bp, design_r
 from ..scenario import Scenario
-from .simulator import (
-    OnlinePolicy,
-    SimulationResult,
-    simulate,
-    static_costs,
-)
+from ..solution import Placement
+from .policy import Family, OnlinePolicy, RoutingRule
+from .simulator import prefill_arrays
 
-__all__ = ["ProposedRun", "free_slot_pool", "run_proposed", "ws_rr_policy"]
+__all__ = ["free_slot_pool", "static_costs", "ws_rr_policy"]
+
+
+def static_costs(inst: Instance, graph: HopGraph,
+                 last_hop_ms: float) -> np.ndarray:
+    """WS-RR's static edge costs ``G[c, e]`` (spec §7), without waiting.
+
+    Into server ``j`` with ``k`` blocks:
+    ``[t^I_cj + (l_max - 1) t_cj] + [tau^I_j + (l_max - 1) tau_j] k``;
+    into the sink: ``last_hop_ms`` (``delta``).
+    """
+    rtt, rtt_p, tau, tau_p = prefill_arrays(inst)
+    lm1 = inst.l_max - 1
+    n = graph.n
+    C = rtt.shape[0]
+    cost = np.empty((C, graph.num_edges))
+    for e in range(graph.num_edges):
+        v = int(graph.head[e])
+        if v == n + 1:
+            cost[:, e] = last_hop_ms
+        else:
+            k = int(graph.blocks[e])
+            cost[:, e] = (rtt_p[:, v] + lm1 * rtt[:, v]) \
+                + (tau_p[v] + lm1 * tau[v]) * k
+    return cost
+
 
 
 def free_slot_pool(scenario: Scenario, placement: Placement) -> np.ndarray:
@@ -80,62 +97,9 @@ def ws_rr_policy(scenario: Scenario, placement: Placement, *,
     pool = free_slot_pool(scenario, placement) if slot_pool is None \
         else np.asarray(slot_pool, np.int64)
     return OnlinePolicy(
-        method=method, family="proposed", placement=placement,
-        slot_pool=pool, routing="ws-rr", graph=g,
-        allocation_delay_ms=p.allocation_delay_ms("proposed"),
+        method=method, family=Family.PROPOSED, placement=placement,
+        slot_pool=pool, routing=RoutingRule.WS_RR, graph=g,
+        allocation_delay_ms=p.allocation_delay_ms(Family.PROPOSED),
         initial_delay_ms=p.initial_delay_ms,
         backoff_first_ms=p.backoff_first_ms, backoff_cap_ms=p.backoff_cap_ms,
         stats=dict(stats or {}))
-
-
-@dataclass(frozen=True)
-class ProposedRun:
-    """The proposed method's run: design load, placement, simulation."""
-
-    design: DesignR | None
-    placement: CGBPPlacement
-    result: SimulationResult
-    runtime_s: float
-
-
-def run_proposed(scenario: Scenario, arrivals: Arrivals, *,
-                 rate_per_ms: float | None = None,
-                 r_design: int | None = None,
-                 engine: str = "numba") -> ProposedRun:
-    """CG-BP + WS-RR on ``arrivals``.
-
-    Parameters
-    ----------
-    scenario, arrivals
-        What to simulate.
-    rate_per_ms
-        Arrival rate used to choose ``R`` (spec §4) when ``r_design`` is not
-        given.
-    r_design
-        Impose ``R`` (the R-sensitivity sweep).
-    engine
-        ``"numba"`` or ``"reference"``.
-
-    Returns
-    -------
-    ProposedRun
-        ``runtime_s`` covers the choice of ``R``, CG-BP and the whole
-        simulation (JIT compilation excluded).
-    """
-    if r_design is None and rate_per_ms is None:
-        raise ValueError("rate_per_ms or r_design must be given")
-    if engine == "numba":
-        from ._sim_kernels import warm_up
-
-        warm_up()
-    t0 = time.perf_counter()
-    design = None
-    if r_design is None:
-        design = design_r(scenario, rate_per_ms)
-        r_design = design.R
-    placed = cg_bp(scenario, r_design)
-    policy = ws_rr_policy(scenario, placed.placement,
-                          stats={"planned_R": r_design,
-                                 "order": placed.order})
-    res = simulate(scenario.instance, policy, arrivals, engine=engine)
-    return ProposedRun(design, placed, res, time.perf_counter() - t0)

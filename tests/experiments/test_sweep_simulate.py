@@ -1,4 +1,4 @@
-"""Tests of the ``simulate`` job kind (bprr_opt.online.sweep_kind): sweep rows
+"""Tests of the ``simulate`` job kind (bprr_opt.experiments.kinds): sweep rows
 equal direct simulations, every row carries a real verdict, bad specs fail
 with one line naming the key."""
 
@@ -14,7 +14,7 @@ from bprr_opt.experiments.jobs import expand_jobs
 from bprr_opt.experiments.spec import SpecError, spec_from_dict
 from bprr_opt.generators import topology_instance
 from bprr_opt.online.arrivals import poisson_arrivals
-from bprr_opt.online.experiment import run_methods
+from bprr_opt.online.policies import OnlineRunParams, run_policies
 from bprr_opt.scenario import scenario_from_instance
 
 SIM = {
@@ -45,9 +45,10 @@ def test_rows_equal_direct_simulation(tmp_path):
             rng = np.random.default_rng(7)
             arrivals = poisson_arrivals(30, 5e-4, rng=rng)
             order = rng.permutation(inst.num_servers)
-            direct = run_methods(scen, arrivals, ["cg-bp+ws-rr", "petals"],
-                                 join_order=order, rate_per_ms=5e-4,
-                                 settings=settings)
+            direct = run_policies(scen, arrivals, ["cg-bp+ws-rr", "petals"],
+                                  OnlineRunParams(join_order=order,
+                                                  rate_per_ms=5e-4,
+                                                  settings=settings))
             for m in direct:
                 stored = [r[4] for r in rows if r[0] == inst.name
                           and r[1] == m.method and settings in r[2]]
@@ -60,8 +61,8 @@ def test_verdict_catches_broken_runs():
     inst = topology_instance("Abvt", eta=0.2, seed=2)
     scen = scenario_from_instance(inst)
     arrivals = poisson_arrivals(40, 5e-3, seed=3)
-    res = run_methods(scen, arrivals, ["cg-bp+ws-rr"],
-                      rate_per_ms=5e-3)[0].result
+    res = run_policies(scen, arrivals, ["cg-bp+ws-rr"], OnlineRunParams(
+        rate_per_ms=5e-3))[0].records
     assert res.violations(inst) == []
     small = dataclasses.replace(res.policy,
                                 slot_pool=np.ones_like(res.policy.slot_pool))

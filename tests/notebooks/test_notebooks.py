@@ -21,7 +21,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 
-from bprr_opt.online.reproduce import (
+from bprr_opt.experiments import (
     KEYS,
     TABLE_METHODS,
     paired_reduction,

@@ -1,4 +1,5 @@
-"""Tests of bprr_opt.online.reproduce: grids, replicates, statistics, tables,
+"""Tests of the paper reproduction (bprr_opt.experiments: grids, replicates,
+statistics, rendering, result files): grids, replicates, statistics, tables,
 charts and result files used by the notebooks."""
 
 from __future__ import annotations
@@ -14,20 +15,19 @@ from matplotlib.container import BarContainer
 from scipy import stats
 
 from bprr_opt.errors import BprrError, InfeasibleError
-from bprr_opt.online import cg_bp, design_r, topology_scenario
-from bprr_opt.online.experiment import ReplicateConfig, run_replicate
-from bprr_opt.online.reproduce import (
+from bprr_opt.experiments import (
     KEYS,
     PROPOSED_A,
     TABLE_METHODS,
     GridPoint,
-    allocation_aware_r,
+    ReplicateConfig,
     bar_chart,
     diagnostics,
     markdown_table,
     paired_reduction,
     run_grid,
     run_point,
+    run_replicate,
     save_results,
     servers_grid,
     summarize_runs,
@@ -35,7 +35,8 @@ from bprr_opt.online.reproduce import (
     table3_grid,
     table6_grid,
 )
-from bprr_opt.generators import clustered_scenario
+from bprr_opt.generators import clustered_scenario, topology_scenario
+from bprr_opt.online import allocation_aware_r, cg_bp, design_r
 
 # t quantiles from a printed Student-t table
 T975_1 = 12.706205

@@ -14,7 +14,7 @@ from bprr_opt.instance import Client, Instance, Server
 from bprr_opt.online.arrivals import Arrivals
 from bprr_opt.online.petals import petals_graph_costs
 from bprr_opt.scenario import OnlineParams, Scenario
-from bprr_opt.online.simulator import OnlinePolicy
+from bprr_opt.online.policy import OnlinePolicy
 from bprr_opt.online.ws_rr import ws_rr_policy
 from bprr_opt.solution import Placement
 from strategies import covering_placements

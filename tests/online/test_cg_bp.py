@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bprr_opt.heuristics.cg_bprr import cg_bprr
 from bprr_opt.online.cg_bp import cg_bp, design_r
 from bprr_opt.chains.hops import hop_graph
-from bprr_opt.online.simulator import static_costs
+from bprr_opt.online.ws_rr import static_costs
 from bprr_opt.generators.topology import topology_scenario
 
 # spec §5: (R, A100 m, A100 cap, MIG m before the cap); MIG cap is then 112

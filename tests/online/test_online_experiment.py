@@ -10,11 +10,8 @@ import pytest
 from bprr_opt.cli import main
 from bprr_opt.errors import BprrError
 from bprr_opt.online.arrivals import poisson_arrivals, trace_arrivals
-from bprr_opt.online.experiment import (
-    ONLINE_METHODS,
-    ReplicateConfig,
-    run_replicate,
-)
+from bprr_opt.experiments.replicates import ReplicateConfig, run_replicate
+from bprr_opt.online.policies import PAPER_POLICIES
 
 
 def test_poisson_arrivals():
@@ -61,9 +58,9 @@ def test_replicate_is_deterministic_and_fair():
     a = run_replicate(cfg, seed=44)
     b = run_replicate(cfg, seed=44)
     assert _strip(a.records()) == _strip(b.records())
-    assert [m.method for m in a.metrics] == list(ONLINE_METHODS)
+    assert [m.method for m in a.metrics] == list(PAPER_POLICIES)
     for m in a.metrics:
-        np.testing.assert_array_equal(m.result.arrival, a.arrivals.times)
+        np.testing.assert_array_equal(m.records.arrival, a.arrivals.times)
         apt, tt = m.avg_per_token_ms, m.avg_ttft_ms
         assert m.avg_remaining_token_ms == pytest.approx(
             (apt * 128 - tt) / 127, rel=1e-12)
@@ -140,9 +137,9 @@ def test_clustered_scenario_runs_every_method():
     assert scen.instance.clients[0].rtt == (55.0,) * 7 + (150.0,) * 2
     assert p.server_rtt[0][1] == 5.0 and p.server_rtt[0][8] == 100.0
     arr = poisson_arrivals(30, 1e-3, seed=42)
-    from bprr_opt.online.experiment import run_methods
+    from bprr_opt.online.policies import OnlineRunParams, run_policies
 
-    res = run_methods(scen, arr, rate_per_ms=1e-3)
+    res = run_policies(scen, arr, params=OnlineRunParams(rate_per_ms=1e-3))
     assert [m.requests for m in res] == [30] * 5
-    prop = res[0].result.policy.placement
+    prop = res[0].records.policy.placement
     assert all(m <= 4 for m in prop.num_blocks[:7])

@@ -18,10 +18,10 @@ from bprr_opt.online.petals import (
     petals_block_counts,
     petals_policy,
     petals_throughput,
-    run_petals,
     select_blocks,
 )
 from bprr_opt.scenario import OnlineParams, Scenario
+from bprr_opt.online.policies import run_policy
 from bprr_opt.online.simulator import simulate, simulate_reference
 from bprr_opt.generators.topology import topology_scenario
 from bprr_opt.presets import GB, block_memory_gb, cache_memory_gb, load_llm
@@ -210,5 +210,5 @@ def test_equal_settings_change_only_the_constants(abvt):
     assert b.allocation_delay_ms == abvt.params.allocation_delay_proposed_ms
     assert np.all(b.slot_pool >= a.slot_pool)
     arr = poisson_arrivals(20, 5e-4, seed=1)
-    ra = run_petals(abvt, arr, "petals").result
+    ra = run_policy(abvt, arr, "petals").records
     assert np.all(ra.completion >= 250_000.0)
