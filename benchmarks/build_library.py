@@ -2,7 +2,8 @@
 
 For every instance listed in :data:`SPECS` (family, generator command):
 
-1. run the command (in-process ``bprr ...``) and write ``problems/<name>.json``;
+1. parse the command into its registry generator and parameters (the CLI's
+   own parser), generate the instance and write ``problems/<name>.json``;
 2. solve it with CG-BPRR, then CG-BPRR + local search (``cg-bprr-ls``);
 3. solve it with the interval-flow MILP (``milp-interval``, HiGHS, one
    thread, ``--milp-limit`` seconds), warm-started from the better of the
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shlex
 import sys
 import time
 from pathlib import Path
@@ -45,12 +47,14 @@ from bprr_opt.evaluate import evaluate  # noqa: E402
 from bprr_opt.exact.interval import segment_limits  # noqa: E402
 from bprr_opt.fileio import atomic_write_bytes, atomic_write_text  # noqa: E402
 from bprr_opt.instance import instance_from_dict  # noqa: E402
+from bprr_opt.cli import build_parser, generate_cmd, library_cmd  # noqa: E402
+from bprr_opt.generators import generate  # noqa: E402
+from bprr_opt.instance import instance_to_json  # noqa: E402
 from bprr_opt.library import (  # noqa: E402
     INDEX_FILE,
     LIBRARY_FORMAT,
     file_sha256,
     partition_answer,
-    run_command,
 )
 from bprr_opt.params import SolveParams  # noqa: E402
 from bprr_opt.solution import save_solution  # noqa: E402
@@ -105,6 +109,19 @@ SPECS: list[tuple[str, str]] = [
 ]
 
 
+def generator_of(command: str) -> tuple[str, dict]:
+    """The registry generator and parameters of a ``bprr ...`` command."""
+    args = build_parser().parse_args(shlex.split(command)[1:])
+    mod = library_cmd if args.command == "library" else generate_cmd
+    return mod.generator_call(args)
+
+
+def instance_bytes(command: str) -> bytes:
+    """The bytes the command writes (generated through the registry)."""
+    kind, params = generator_of(command)
+    return instance_to_json(generate(kind, params)).encode("utf-8")
+
+
 def interval_size(inst) -> int:
     """Variables of the interval model (``y``, ``idle`` and ``g``)."""
     K = segment_limits(inst)
@@ -127,7 +144,7 @@ def _seed_of(inst) -> int | None:
 
 def build_one(family: str, command: str, out: Path, ls_limit: float,
               milp_limit: float) -> dict:
-    data = run_command(command)
+    data = instance_bytes(command)
     inst = instance_from_dict(json.loads(data))
     name = inst.name
     rel_file = f"problems/{name}.json"
@@ -182,7 +199,8 @@ def build_one(family: str, command: str, out: Path, ls_limit: float,
         "sha256": file_sha256(out / rel_file),
         "size": {"servers": inst.num_servers, "clients": inst.num_clients,
                  "requests": inst.num_requests, "L": inst.L},
-        "generator": {"command": command, "seed": _seed_of(inst)},
+        "generator": dict(zip(("kind", "params"), generator_of(command)),
+                          command=command, seed=_seed_of(inst)),
     }
     best = None
     if cands:
@@ -240,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             (out / INDEX_FILE).read_text())["instances"]}
     entries = []
     for family, command in SPECS:
-        inst = instance_from_dict(json.loads(run_command(command)))
+        inst = instance_from_dict(json.loads(instance_bytes(command)))
         if args.only is not None and inst.name not in args.only \
                 and inst.name in old:
             entries.append(old[inst.name])

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from ..generators import (
-    MEMORY_REGIMES,
-    clustered_instance,
-    partition_instance,
-    random_instance,
-)
-from ..instance import save_instance
+from ..generators import GENERATORS, MEMORY_REGIMES, generate
+from ..instance import Instance, save_instance
 from ._common import nonneg_int, positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("generate", help="write a seeded instance")
+    # the subcommands name registry generators (bprr_opt.generators)
     gsub = p.add_subparsers(dest="kind", metavar="KIND")
     gsub.required = True
 
-    r = gsub.add_parser("random", help="random instance")
+    r = gsub.add_parser("random", help=GENERATORS["random"].summary)
     r.add_argument("--servers", type=positive_int, default=5)
     r.add_argument("--clients", type=positive_int, default=1)
     r.add_argument("--requests", type=nonneg_int, default=3,
@@ -31,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--prefill", action="store_true")
     r.add_argument("--seed", type=int, required=True)
 
-    c = gsub.add_parser("clustered", help="the paper's 7 MIG + 2 A100 scenario")
+    c = gsub.add_parser("clustered", help=GENERATORS["clustered"].summary)
     c.add_argument("--variant", choices=("offline", "online"), default="offline")
     c.add_argument("--clients", type=positive_int, default=1)
     c.add_argument("--requests", type=nonneg_int, default=3)
@@ -39,12 +36,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--L", dest="L", type=positive_int, default=70)
     c.add_argument("--seed", type=int, default=0)
 
-    g = gsub.add_parser("partition", help="PARTITION reduction gadget")
+    g = gsub.add_parser("partition", help=GENERATORS["partition"].summary)
     g.add_argument("weights", type=int, nargs="+",
                    help="positive integers with an even sum")
 
-    t = gsub.add_parser("topology", help="scattered online scenario on a "
-                        "Topology Zoo graph (bprr simulate)")
+    t = gsub.add_parser("topology", help=GENERATORS["topology"].summary
+                        + " (bprr simulate)")
     t.add_argument("--graph", default="Abvt",
                    help="Abvt (AboveNet), Bellcanada, GtsCe or AttMpls")
     t.add_argument("--servers", type=positive_int, default=None,
@@ -64,27 +61,43 @@ def register(sub: argparse._SubParsersAction) -> None:
         q.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.kind == "random":
-        inst = random_instance(args.servers, args.clients, args.requests, args.L,
-                               regime=args.regime, seed=args.seed,
-                               l_max=args.l_max, prefill=args.prefill,
-                               name=args.name)
-    elif args.kind == "clustered":
-        inst = clustered_instance(args.clients, args.requests, args.l_max,
-                                  L=args.L, variant=args.variant,
-                                  seed=args.seed, name=args.name)
-    elif args.kind == "topology":
-        from ..generators.topology import topology_scenario
+def generator_call(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The registry generator and keyword arguments a parsed command means.
 
-        inst = topology_scenario(args.graph, args.servers, args.eta,
-                                 seed=args.seed, l_max=args.l_max,
-                                 l_in=args.l_in, memory=args.memory,
-                                 name=args.name).to_instance()
+    Arguments equal to the generator function's own defaults are left out,
+    so the same command always gives the same (shortest) parameters.
+    """
+    if args.kind == "random":
+        kind, params = "random", dict(
+            n_servers=args.servers, n_clients=args.clients,
+            requests=args.requests, L=args.L, regime=args.regime,
+            seed=args.seed, l_max=args.l_max, prefill=args.prefill,
+            name=args.name)
+    elif args.kind == "clustered":
+        kind, params = "clustered", dict(
+            n_clients=args.clients, requests=args.requests,
+            l_max=args.l_max, L=args.L, variant=args.variant, seed=args.seed,
+            name=args.name)
+    elif args.kind == "topology":
+        kind, params = "topology", dict(
+            graph=args.graph, n_servers=args.servers, eta=args.eta,
+            seed=args.seed, l_max=args.l_max, l_in=args.l_in,
+            memory=args.memory, name=args.name)
     else:
-        inst = partition_instance(args.weights, name=args.name)
-    if args.output:
-        save_instance(inst, args.output)
+        kind, params = "partition", dict(weights=args.weights,
+                                         name=args.name)
+    return kind, GENERATORS[kind].minimal(params)
+
+
+def write_instance(inst: Instance, output: str | None) -> None:
+    """Save ``inst`` to ``output`` atomically, or print it."""
+    if output:
+        save_instance(inst, output)
     else:
         sys.stdout.write(inst.to_json())
+
+
+def run(args: argparse.Namespace) -> int:
+    kind, params = generator_call(args)
+    write_instance(generate(kind, params), args.output)
     return 0

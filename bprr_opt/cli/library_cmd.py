@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from ..instance import save_instance
+from ..generators import GENERATORS, generate
+from ..library import load_index, verify_library
 from ._common import positive_int
+from .generate_cmd import write_instance
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,14 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "family that bprr generate does not cover")
     gsub = g.add_subparsers(dest="kind", metavar="KIND")
     gsub.required = True
-    w = gsub.add_parser("worst-case", help="the paper's worst case of CG-BPRR "
-                        "(L^2 servers, L^2 requests)")
+    w = gsub.add_parser("worst-case", help=GENERATORS["worst-case"].summary)
     w.add_argument("--L", dest="L", type=positive_int, required=True)
     w.add_argument("--t", type=float, default=10.0, help="RTT (default 10)")
     w.add_argument("--tau", type=float, default=1.0,
                    help="per-block time (default 1)")
-    t = gsub.add_parser("topology", help="a Topology Zoo scenario with "
-                        "offline requests")
+    t = gsub.add_parser("topology",
+                        help=GENERATORS["offline-topology"].summary)
     t.add_argument("--graph", default="Abvt")
     t.add_argument("--servers", type=positive_int, default=None)
     t.add_argument("--eta", type=float, default=0.2)
@@ -75,16 +77,12 @@ def _cells(e) -> tuple[str, ...]:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..library import load_index
-
     entries = load_index(args.dir)
     print(_table([_HEAD, *(_cells(e) for e in entries)]))
     return 0
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from ..library import verify_library
-
     rows = verify_library(args.dir, regenerate=not args.no_regenerate)
     table = [(*_HEAD, "evaluated", "check")]
     for r in rows:
@@ -100,17 +98,21 @@ def run_verify(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def run_generate(args: argparse.Namespace) -> int:
-    from ..generators import offline_topology_instance, worst_case_instance
-
+def generator_call(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The registry generator and keyword arguments of a parsed
+    ``bprr library generate`` command (defaults left out)."""
     if args.kind == "worst-case":
-        inst = worst_case_instance(args.L, args.t, args.tau, name=args.name)
+        kind, params = "worst-case", dict(L=args.L, t=args.t, tau=args.tau,
+                                          name=args.name)
     else:
-        inst = offline_topology_instance(
-            args.graph, args.servers, args.eta, requests=args.requests,
-            seed=args.seed, l_max=args.l_max, name=args.name)
-    if args.output:
-        save_instance(inst, args.output)
-    else:
-        sys.stdout.write(inst.to_json())
+        kind, params = "offline-topology", dict(
+            graph=args.graph, n_servers=args.servers, eta=args.eta,
+            requests=args.requests, seed=args.seed, l_max=args.l_max,
+            name=args.name)
+    return kind, GENERATORS[kind].minimal(params)
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    kind, params = generator_call(args)
+    write_instance(generate(kind, params), args.output)
     return 0

@@ -65,6 +65,14 @@ class Generator:
         """Whether the generator takes a ``seed``."""
         return "seed" in self.params
 
+    def minimal(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """``params`` without the values equal to the function's defaults
+        (the same call, its shortest spelling)."""
+        sig = inspect.signature(self.function).parameters
+        return {k: v for k, v in params.items()
+                if sig[k].default is inspect.Parameter.empty
+                or v != sig[k].default}
+
 
 GENERATORS: dict[str, Generator] = {g.name: g for g in (
     Generator("random", random_instance,
