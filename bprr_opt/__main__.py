@@ -1,3 +1,5 @@
+"""``python -m bprr_opt``: the ``bprr`` command line."""
+
 import sys
 
 from .cli import main

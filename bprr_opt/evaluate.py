@@ -121,6 +121,7 @@ class Evaluation:
         return self.avg_per_token_ms if self.feasible else math.inf
 
     def summary(self) -> str:
+        """Human-readable verdict: values, then one line per violation."""
         head = "FEASIBLE" if self.feasible else "INFEASIBLE"
         lines = [f"{head}: avg_per_token_ms = {self.avg_per_token_ms:.6f}, "
                  f"total_ms = {self.total_ms:.6f}, requests = {self.num_requests}"]

@@ -137,10 +137,12 @@ class Instance:
     # -- convenience -------------------------------------------------------
     @property
     def num_servers(self) -> int:
+        """Number of servers ``|V_s|``."""
         return len(self.servers)
 
     @property
     def num_clients(self) -> int:
+        """Number of clients ``|V_c|``."""
         return len(self.clients)
 
     @property
@@ -202,9 +204,11 @@ class Instance:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``bprr-instance/1`` document (:func:`instance_to_dict`)."""
         return instance_to_dict(self)
 
     def to_json(self) -> str:
+        """The JSON text, deterministic (:func:`instance_to_json`)."""
         return instance_to_json(self)
 
     def __eq__(self, other: object) -> bool:

@@ -35,6 +35,8 @@ GIB = float(2**30)
 
 @dataclass(frozen=True)
 class LLMProfile:
+    """An LLM preset: blocks, parameters per block, width and KV groups."""
+
     name: str
     L: int
     params_per_block: int
@@ -50,12 +52,15 @@ class LLMProfile:
 
 @dataclass(frozen=True)
 class GPUProfile:
+    """A GPU preset: memory and per-model timings."""
+
     name: str
     memory_gb: float
     timings: dict[str, dict[str, float]] = field(default_factory=dict,
                                                  compare=False)
 
     def tau(self, model: str) -> float:
+        """Per-block decode time of ``model`` on this GPU (ms)."""
         try:
             return float(self.timings[model]["tau"])
         except KeyError:

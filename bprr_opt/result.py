@@ -80,6 +80,7 @@ class Result:
 
     @property
     def total_ms(self) -> float | None:
+        """Evaluated objective (13a) ``l_max |R| avg_per_token_ms`` (None if none)."""
         return None if self.evaluation is None else self.evaluation.total_ms
 
     @property
@@ -93,6 +94,7 @@ class Result:
         return max(0.0, (v - b) / v)
 
     def is_feasible(self) -> bool:
+        """Whether the evaluator accepts the solution (False without one)."""
         return self.evaluation is not None and self.evaluation.feasible
 
     def cost(self) -> float:
@@ -130,6 +132,7 @@ class Result:
         return doc
 
     def to_json(self) -> str:
+        """The ``bprr-result/1`` document as JSON text."""
         return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
     def summary(self) -> str:

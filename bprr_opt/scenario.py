@@ -477,6 +477,7 @@ class Scenario:
         return self.instance.replace(extra=extra)
 
     def to_json(self) -> str:
+        """The scenario's instance document as JSON text."""
         return instance_to_json(self.to_instance())
 
 

@@ -68,6 +68,7 @@ class Placement:
         return self.first_block[j] + self.num_blocks[j]
 
     def is_used(self, j: int) -> bool:
+        """Whether server ``j`` hosts at least one block."""
         return self.num_blocks[j] > 0
 
 

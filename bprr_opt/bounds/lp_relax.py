@@ -234,6 +234,7 @@ def _lagrangian_bound(lp: Any, y: np.ndarray) -> float:
 
 
 def highspy_minimize() -> Any:
+    """HiGHS's minimisation sense constant (imported on first use)."""
     import highspy
 
     return highspy.ObjSense.kMinimize

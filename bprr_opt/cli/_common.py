@@ -18,6 +18,7 @@ def default_instance_path() -> Path:
 
 
 def add_instance_arg(p: argparse.ArgumentParser, optional: bool = False) -> None:
+    """Add the positional instance file argument (optional: the bundled default)."""
     if optional:
         p.add_argument("instance", nargs="?", default=None,
                        help="bprr-instance/1 JSON file (default: the bundled "
@@ -27,10 +28,12 @@ def add_instance_arg(p: argparse.ArgumentParser, optional: bool = False) -> None
 
 
 def read_instance(path: str | None) -> Instance:
+    """Load the instance at ``path``, or the bundled default when ``None``."""
     return load_instance(path if path is not None else default_instance_path())
 
 
 def add_output_args(p: argparse.ArgumentParser) -> None:
+    """Add ``--json`` and ``-o/--output``."""
     p.add_argument("--json", action="store_true",
                    help="print the machine-readable JSON document")
     p.add_argument("-o", "--output", default=None,
@@ -38,6 +41,7 @@ def add_output_args(p: argparse.ArgumentParser) -> None:
 
 
 def positive_int(text: str) -> int:
+    """Argparse type: an integer >= 1."""
     try:
         v = int(text)
     except ValueError:
@@ -48,6 +52,7 @@ def positive_int(text: str) -> int:
 
 
 def nonneg_int(text: str) -> int:
+    """Argparse type: an integer >= 0."""
     try:
         v = int(text)
     except ValueError:
@@ -58,6 +63,7 @@ def nonneg_int(text: str) -> int:
 
 
 def positive_float(text: str) -> float:
+    """Argparse type: a number > 0."""
     try:
         v = float(text)
     except ValueError:

@@ -90,6 +90,7 @@ def canonical_json(obj: Any) -> str:
 
 
 def sha256(text: str | bytes) -> str:
+    """SHA-256 (hex) of ``text`` (UTF-8) or of bytes."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     return hashlib.sha256(data).hexdigest()
 

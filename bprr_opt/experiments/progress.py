@@ -34,6 +34,7 @@ class RichProgress(SweepCallbacks):
         self._counts = {"done": 0, "failed": 0, "skipped": 0}
 
     def on_start(self, total: int, skipped: int) -> None:
+        """Start the progress bar."""
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -57,6 +58,7 @@ class RichProgress(SweepCallbacks):
             self.label, total=total - skipped, **self._counts)
 
     def on_row(self, row: dict[str, Any], stored: bool) -> None:
+        """Advance the bar; print failed jobs above it."""
         if not stored:
             self._counts["skipped"] += 1
         elif row["status"] == "error":
@@ -72,5 +74,6 @@ class RichProgress(SweepCallbacks):
         self._progress.update(self._task, advance=1, **self._counts)
 
     def on_end(self, summary: SweepSummary) -> None:
+        """Stop the progress bar."""
         if self._progress is not None:
             self._progress.stop()

@@ -75,6 +75,7 @@ class InProcessBackend:
         return None
 
     def map_unordered(self, jobs: Sequence[Job]) -> Iterator[dict[str, Any]]:
+        """Yield one row per job, as the jobs finish."""
         for job in jobs:
             yield self.function(job)
 
@@ -112,6 +113,7 @@ class ProcessPoolBackend:
         return None
 
     def map_unordered(self, jobs: Sequence[Job]) -> Iterator[dict[str, Any]]:
+        """Yield one row per job, as the jobs finish."""
         if not jobs:
             return
         broken: list[Job] = []
@@ -230,6 +232,7 @@ class DaskBackend:
         self._client = self._cluster = None
 
     def map_unordered(self, jobs: Sequence[Job]) -> Iterator[dict[str, Any]]:
+        """Yield one row per job, as the jobs finish."""
         from distributed import as_completed as dask_as_completed
 
         if self._client is None:
@@ -278,6 +281,7 @@ class SweepSummary:
     interrupted: bool = False
 
     def line(self) -> str:
+        """The summary as one line of text."""
         text = (f"{self.total} jobs: {self.done} done, {self.failed} failed, "
                 f"{self.skipped} skipped (already stored) in "
                 f"{self.elapsed_s:.1f} s on {self.backend}")
@@ -287,6 +291,7 @@ class SweepSummary:
 
     @property
     def remaining(self) -> int:
+        """Jobs neither skipped, done nor failed (an interrupted sweep)."""
         return self.total - self.skipped - self.done - self.failed
 
 

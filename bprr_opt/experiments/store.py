@@ -141,6 +141,7 @@ class ResultStore:
 
     # -- context manager --------------------------------------------------------
     def close(self) -> None:
+        """Close the database connection."""
         self._conn.close()
 
     def __enter__(self) -> ResultStore:
@@ -209,6 +210,7 @@ class ResultStore:
         return {k for (k,) in self._conn.execute("SELECT key FROM jobs")}
 
     def count(self) -> int:
+        """Number of stored job rows."""
         return self._conn.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
 
     def rows(self, columns: Iterable[str] | None = None) -> list[dict[str, Any]]:

@@ -73,6 +73,7 @@ class HardwareType:
     prefill_intercept: float
 
     def tau_prefill(self, l_in: int) -> float:
+        """Per-block prefill time for prompts of ``l_in`` tokens (ms)."""
         return self.prefill_slope * l_in + self.prefill_intercept
 
 

@@ -117,6 +117,7 @@ class SearchStats:
     stopped: str = ""
 
     def to_dict(self) -> dict[str, Any]:
+        """The counters as a JSON-ready dict."""
         return {"start_value": self.start_value, "value": self.value,
                 "moves": dict(self.moves), "scans": self.scans,
                 "candidates": self.candidates, "ilp_calls": self.ilp_calls,

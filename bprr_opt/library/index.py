@@ -20,7 +20,6 @@ from typing import Any
 
 from ..errors import BprrError
 from ..fileio import read_json
-from ..status import REL_TOL
 
 __all__ = [
     "INDEX_FILE",

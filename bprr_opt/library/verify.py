@@ -92,6 +92,7 @@ class VerifyRow:
 
     @property
     def ok(self) -> bool:
+        """Whether the entry checked without problems."""
         return not self.problems
 
 

@@ -51,9 +51,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
 
 import numpy as np
 
@@ -164,6 +163,7 @@ class SimulationRecords:
 
     @property
     def num_requests(self) -> int:
+        """Number of simulated requests."""
         return int(self.arrival.size)
 
     @cached_property
@@ -272,10 +272,12 @@ class OnlineState:
         return math.inf
 
     def concurrency(self, t: float) -> int:
+        """``1 +`` the requests still active at ``t`` (including waiting ones)."""
         return 1 + sum(1 for s in self.finish if s > t)
 
     def commit(self, r: int, chain: Sequence[int], blocks: Sequence[int],
                finish: float) -> None:
+        """Book request ``r``'s slots on its chain until ``finish``."""
         self.finish.append(finish)
         for j, k in zip(chain, blocks):
             self.held[j].append((finish, r, int(k)))
