@@ -25,16 +25,16 @@ bound of Theorem 3.5 on CG-BPRR's own value is a property of the heuristic:
 
 from __future__ import annotations
 
-import importlib
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import BprrError
 from ..instance import Instance
+from ..numerics import floor_div
 from .chain_dp import chain_dp_bound, client_chain_costs
+from .lp_relax import interval_lp_bound, paper_lp_bound, paper_lp_cuts_bound
 from .transport import transport_bound
 
 __all__ = [
@@ -49,13 +49,13 @@ __all__ = [
     "transport_bound",
 ]
 
-# name -> "module:function"; every function maps an Instance to a bound.
-BOUNDS: dict[str, str] = {
-    "chain-dp": "bprr_opt.bounds.chain_dp:chain_dp_bound",
-    "transport": "bprr_opt.bounds.transport:transport_bound",
-    "lp-paper": "bprr_opt.bounds.lp_relax:paper_lp_bound",
-    "lp-paper-cuts": "bprr_opt.bounds.lp_relax:paper_lp_cuts_bound",
-    "lp-interval": "bprr_opt.bounds.lp_relax:interval_lp_bound",
+# name -> function mapping an Instance to a proven lower bound.
+BOUNDS: dict[str, Callable[[Instance], float]] = {
+    "chain-dp": chain_dp_bound,
+    "transport": transport_bound,
+    "lp-paper": paper_lp_bound,
+    "lp-paper-cuts": paper_lp_cuts_bound,
+    "lp-interval": interval_lp_bound,
 }
 
 # The paper LP has |R| |V_s| (|V_s| + 1) flow columns (times five with the
@@ -121,8 +121,6 @@ def _lp_paper_flows(instance: Instance) -> int:
 
 
 def _lp_interval_segments(instance: Instance) -> int:
-    from ..numerics import floor_div
-
     L = instance.L
     unit = instance.s_m + instance.s_c
     per_client = 0
@@ -137,43 +135,25 @@ def default_bound_methods(instance: Instance) -> tuple[str, ...]:
 
     ``chain-dp`` and ``transport`` always (milliseconds at GTS-CE scale);
     ``lp-paper-cuts`` only when the paper's model has at most
-    :data:`LP_PAPER_MAX_FLOWS` flow variables and the exact module is part
-    of the build.  The plain ``lp-paper`` is never a default: the cut LP is
-    a restriction of it, hence never lower.  ``lp-interval`` when the
+    :data:`LP_PAPER_MAX_FLOWS` flow variables.  The plain ``lp-paper`` is
+    never a default: the cut LP is a restriction of it, hence never lower.
+    ``lp-interval`` when the
     interval model has at most :data:`LP_INTERVAL_MAX_SEGMENTS` segment
     columns.
     """
     out = ("chain-dp", "transport")
-    if _lp_paper_flows(instance) <= LP_PAPER_MAX_FLOWS and \
-            _available("lp-paper-cuts"):
+    if _lp_paper_flows(instance) <= LP_PAPER_MAX_FLOWS:
         out += ("lp-paper-cuts",)
-    if _lp_interval_segments(instance) <= LP_INTERVAL_MAX_SEGMENTS and \
-            _available("lp-interval"):
+    if _lp_interval_segments(instance) <= LP_INTERVAL_MAX_SEGMENTS:
         out += ("lp-interval",)
     return out
-
-
-def _available(name: str) -> bool:
-    try:
-        _get(name)
-    except BprrError:
-        return False
-    return True
 
 
 def _get(name: str) -> Callable[[Instance], float]:
     if name not in BOUNDS:
         raise ValueError(f"methods: unknown bound {name!r} (choose from "
                          f"{', '.join(BOUNDS)})")
-    module, func = BOUNDS[name].split(":")
-    try:
-        mod = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name and exc.name.startswith("bprr_opt"):
-            raise BprrError(f"methods: bound {name!r} is not available in "
-                            f"this build (missing {exc.name})") from None
-        raise
-    return getattr(mod, func)
+    return BOUNDS[name]
 
 
 def best_lower_bound(instance: Instance, *,
@@ -197,8 +177,6 @@ def best_lower_bound(instance: Instance, *,
     ------
     ValueError
         If ``methods`` is empty or names an unknown bound.
-    BprrError
-        If a named bound's module is not part of this build.
 
     Notes
     -----

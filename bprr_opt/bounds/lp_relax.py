@@ -15,9 +15,11 @@ from typing import Any
 import numpy as np
 
 from ..errors import SolverUnavailableError
+from ..exact.interval import build_interval_model
 from ..exact.milp import build_paper_model
 from ..instance import Instance
 from ..numerics import memory_slack
+from ._memory import chain_capacity
 
 __all__ = ["interval_lp_bound", "paper_lp_bound", "paper_lp_cuts_bound"]
 
@@ -131,8 +133,6 @@ def interval_lp_bound(instance: Instance, *,
     """
     if instance.num_requests == 0:
         return 0.0
-    from ..exact.interval import build_interval_model
-
     model = build_interval_model(instance, allow_unused=True)
     return _certified_lp_bound(instance, model, model.memory, time_limit)
 
@@ -173,8 +173,6 @@ def _certified_lp_bound(instance: Instance, model: Any, memory_rows: Any,
 
 def _add_valid_inequalities(instance: Instance, model: Any) -> None:
     import pyomo.environ as pyo
-
-    from ._memory import chain_capacity
 
     K = chain_capacity(instance)
     into = [(r, i, j) for r, i, j in model.RE if j in model.V_s]
