@@ -440,7 +440,7 @@ def simulate(instance: Instance, policy: OnlinePolicy, arrivals: Arrivals, *,
 
     Returns
     -------
-    SimulationResult
+    SimulationRecords
         Per-request records.
 
     Raises
